@@ -1,0 +1,177 @@
+"""The composition root: config → store → bus → devices → services → web, and their lifecycle.
+
+Nothing else builds these objects, and nothing is built at import time, so a test can compose a
+station with a manual clock and a throwaway database exactly as the daemon does.
+
+One deliberate exception to the package rules (DESIGN.md): in simulator mode the daemon itself starts
+the device simulators (simulators/rig.py), so this module imports `simulators` — lazily, and only
+when `simulate=True`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from drivers.base import Device
+from station.clock import Clock, SystemClock
+from station.config import StationSettings
+from station.domain.calendar import BusinessCalendar, load_calendar
+from station.events import EventBus
+from station.services.auth import AuthService
+from station.services.devices import DeviceManager
+from station.services.printing import PrintSpooler
+from station.services.queue import QueueService
+from station.services.stock import StockService
+from station.store.db import make_engine, make_session_factory, upgrade
+
+if TYPE_CHECKING:
+    from drivers.printer import ReceiptPrinter
+    from simulators.rig import SimulatorRig
+
+log = logging.getLogger(__name__)
+
+
+def load_business_calendar(settings: StationSettings) -> BusinessCalendar:
+    c = settings.calendar
+    return load_calendar(
+        settings.calendar_path, open_time=c.open_time, close_time=c.close_time,
+        long_close_time=c.long_close_time, holiday_open_time=c.holiday_open_time,
+        holiday_close_time=c.holiday_close_time,
+    )
+
+
+class Station:
+    """One counter daemon's parts, wired together."""
+
+    def __init__(
+        self,
+        settings: StationSettings,
+        *,
+        clock: Clock | None = None,
+        calendar: BusinessCalendar | None = None,
+        simulate: bool = False,
+        with_devices: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.simulated = simulate
+        self.with_devices = with_devices
+        self.calendar = calendar or load_business_calendar(settings)
+        self.clock: Clock = clock or SystemClock()
+        self.engine = make_engine(settings.effective_database_url)
+        self.sessions = make_session_factory(self.engine)
+        self.read_sessions = make_session_factory(self.engine, read_only=True)
+        self.bus = EventBus()
+        self.event_transport = None
+        if self.engine.dialect.name == "postgresql":
+            from station.store.pg_events import PgEventTransport
+
+            self.event_transport = PgEventTransport(self.engine, self.bus)
+        self.printer: ReceiptPrinter | None = None
+        self.rig: SimulatorRig | None = None
+        self.spooler = PrintSpooler(settings, self.sessions, self.clock, self.bus, lambda: self.printer)
+        self.queue = QueueService(settings, self.calendar, self.sessions, self.clock, self.bus,
+                                  on_issued=self.spooler.submit, reads=self.read_sessions)
+        self.auth = AuthService(settings, self.sessions, self.clock)
+        self.stock = StockService(settings, self.sessions, self.clock, self.bus)
+        self.devices = DeviceManager(
+            settings, self.clock, self.bus,
+            on_button=lambda category: self.queue.issue(category, source="button"),
+        )
+        self.cases = build_case_service(self)
+        from station.services.reports import build_backoffice  # phone desk, end of day, reports (issue 8)
+        self.phone, self.end_of_day, self.reports = build_backoffice(self)
+        self._started = False
+
+    # lifecycle ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._started:
+            return
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(self.engine)
+        if self.simulated:
+            self.auth.ensure_demo_users()  # documented demo logins (README), simulator mode only
+        if self.event_transport is not None:
+            self.event_transport.start()
+            self.bus.transport = self.event_transport
+        if self.with_devices:
+            if self.simulated:
+                from simulators.rig import SimulatorRig
+
+                d = self.settings.devices
+                self.rig = SimulatorRig(
+                    self.settings.data_dir / "sim", button_codes=d.button.codes, scanner_suffix=d.scanner.suffix,
+                    printer_port=d.printer.port, now=self.clock.now,
+                    with_card=d.card_reader.connection != "none",
+                )
+                self.rig.start()
+            for device in self._build_devices():
+                self.devices.add(device)
+            self.printer = self.devices.devices.get("printer")  # type: ignore[assignment, call-overload]
+            self.devices.start()
+        self.spooler.start()
+        self._started = True
+        log.info("station started (counter %s, simulate=%s)", self.settings.counter_id, self.simulated)
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self.spooler.stop()
+        self.devices.stop()
+        if self.event_transport is not None:
+            self.bus.transport = None
+            self.event_transport.stop()
+        if self.rig is not None:
+            self.rig.stop()
+            self.rig = None
+        self.engine.dispose()
+        self._started = False
+
+    def wait_devices_ready(self, timeout: float = 10.0) -> bool:
+        """Until every started device has reported its first status (its port opened, reader found).
+
+        For simulator mode and tests: a press written before the driver opened its pty would be lost.
+        """
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(dev.status.health != "unknown" for dev in self.devices.devices.values()):
+                return True
+            time.sleep(0.01)
+        return False
+
+    def _build_devices(self) -> list[Device]:
+        from station.device_factory import build_devices
+
+        overrides: dict[str, dict[str, Any]] = {}
+        if self.rig:  # only devices configured as "simulator" are pointed at the rig
+            d = self.settings.devices
+            simulated = {k for k, v in (("printer", d.printer), ("button", d.button), ("scanner", d.scanner),
+                                        ("card_reader", d.card_reader)) if v.connection == "simulator"}
+            overrides = {k: v for k, v in self.rig.endpoints().items() if k in simulated}
+        return build_devices(self.settings, overrides)
+
+    def __enter__(self) -> Station:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def build_case_service(st: Station) -> Any:
+    """Counter cases over the procedures catalog (beside the config file) and the card stock."""
+    from station.procedures_catalog import catalog_path, load_catalog
+    from station.services.card_lookup import MemoryCardLookup, StockCardLookup
+    from station.services.cases import CaseService
+
+    stock = getattr(st, "stock", None)
+    lookup = StockCardLookup(stock) if stock is not None else MemoryCardLookup()
+    return CaseService(st.settings, st.calendar, load_catalog(catalog_path(st.settings.config_file)), st.sessions,
+                       st.clock, st.bus, lookup, printer=lambda: st.printer)
+
+
+def data_path(settings: StationSettings, *parts: str) -> Path:
+    return settings.data_dir.joinpath(*parts)

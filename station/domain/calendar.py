@@ -1,0 +1,164 @@
+"""The office's business calendar (D-CAL): when the counter is open and when the dispenser issues tickets.
+
+Pure: every function takes the moment it is asked about. Times are Asia/Tokyo wall-clock times.
+The city edits closed days and holiday openings as data (config/calendar.toml), not code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+THURSDAY = 3
+WEEKDAYS_JA = "月火水木金土日"
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    day: date
+    opens: time
+    closes: time
+    holiday_opening: bool = False
+
+    def opens_at(self) -> datetime:
+        return datetime.combine(self.day, self.opens, TOKYO)
+
+    def closes_at(self) -> datetime:
+        return datetime.combine(self.day, self.closes, TOKYO)
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    closed_dates: frozenset[date] = field(default_factory=frozenset)
+    holiday_openings: frozenset[date] = field(default_factory=frozenset)
+    open_time: time = time(8, 30)
+    close_time: time = time(17, 0)
+    long_close_time: time = time(19, 0)
+    holiday_open_time: time = time(9, 0)
+    holiday_close_time: time = time(12, 0)
+
+
+def is_long_thursday(d: date) -> bool:
+    """1st and 3rd Thursday of the month: open until 19:00 (D-CAL-1)."""
+    return d.weekday() == THURSDAY and (d.day - 1) // 7 in (0, 2)
+
+
+def hours_on(cal: BusinessCalendar, d: date) -> OpeningHours | None:
+    """Opening hours on a date, or None when the office is closed all day."""
+    if d in cal.holiday_openings:
+        return OpeningHours(d, cal.holiday_open_time, cal.holiday_close_time, holiday_opening=True)
+    if d in cal.closed_dates or d.weekday() >= 5:
+        return None
+    closes = cal.long_close_time if is_long_thursday(d) else cal.close_time
+    return OpeningHours(d, cal.open_time, closes)
+
+
+def to_tokyo(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: the calendar needs an aware time")
+    return at.astimezone(TOKYO)
+
+
+def is_open(cal: BusinessCalendar, at: datetime) -> bool:
+    local = to_tokyo(at)
+    h = hours_on(cal, local.date())
+    return h is not None and h.opens_at() <= local < h.closes_at()
+
+
+def next_opening(cal: BusinessCalendar, at: datetime, horizon_days: int = 400) -> OpeningHours | None:
+    """The next opening strictly after `at` (today's later opening included)."""
+    local = to_tokyo(at)
+    for i in range(horizon_days):
+        d = local.date() + timedelta(days=i)
+        h = hours_on(cal, d)
+        if h is not None and h.opens_at() > local:
+            return h
+    return None
+
+
+@dataclass(frozen=True)
+class DispenserDecision:
+    accepts: bool
+    message_ja: str
+    message_en: str
+    next_open: OpeningHours | None = None
+    closes_at: datetime | None = None  # when the dispenser stops today (cut-off), while it accepts
+
+
+def format_opening_ja(h: OpeningHours) -> str:
+    d = h.day
+    return f"{d.month}月{d.day}日（{WEEKDAYS_JA[d.weekday()]}）{h.opens.hour}時{h.opens.minute:02d}分"
+
+
+def format_opening_en(h: OpeningHours) -> str:
+    return h.opens_at().strftime("%a %d %b, %H:%M")
+
+
+def dispenser_decision(cal: BusinessCalendar, at: datetime, cutoff_minutes: int) -> DispenserDecision:
+    """Whether the dispenser may issue a ticket now, and if not, what to tell the visitor."""
+    local = to_tokyo(at)
+    h = hours_on(cal, local.date())
+    if h is not None:
+        stop = h.closes_at() - timedelta(minutes=cutoff_minutes)
+        if h.opens_at() <= local < stop:
+            return DispenserDecision(True, "受付中です", "Open", closes_at=stop)
+    nxt = next_opening(cal, local)
+    if nxt is None:
+        return DispenserDecision(False, "本日の受付は終了しました", "Reception has closed for today")
+    before_open_today = h is not None and local < h.opens_at()
+    if before_open_today:
+        ja = f"受付開始前です。受付開始は {format_opening_ja(nxt)} です"
+        en = f"Not open yet. Reception opens {format_opening_en(nxt)}"
+    else:
+        ja = f"本日の受付は終了しました。次の受付は {format_opening_ja(nxt)} からです"
+        en = f"Reception has closed for today. Next opening: {format_opening_en(nxt)}"
+    return DispenserDecision(False, ja, en, next_open=nxt)
+
+
+def business_date(at: datetime) -> date:
+    """The day a ticket belongs to (numbering resets with it)."""
+    return to_tokyo(at).date()
+
+
+class CalendarFileError(ValueError):
+    pass
+
+
+def load_calendar(path: Path, **hours: time) -> BusinessCalendar:
+    """Read closed days and holiday openings from TOML; errors name the file and the entry."""
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError as e:
+        raise CalendarFileError(f"カレンダーファイルがありません / calendar file not found: {path}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise CalendarFileError(f"カレンダーファイルの書式が正しくありません / {path}: {e}") from e
+    return BusinessCalendar(
+        closed_dates=frozenset(_dates(path, data, "closed")),
+        holiday_openings=frozenset(_dates(path, data, "holiday_openings")),
+        **hours,
+    )
+
+
+def _dates(path: Path, data: dict[str, object], key: str) -> list[date]:
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        raise CalendarFileError(f"{path}: {key}: 日付の一覧が必要です / must be a list of dates")
+    out: list[date] = []
+    for i, item in enumerate(raw):
+        value = item.get("date") if isinstance(item, dict) else item
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                pass
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise CalendarFileError(
+                f"{path}: {key}[{i}]: 日付ではありません / not a date (YYYY-MM-DD): {value!r}"
+            )
+        out.append(value)
+    return out

@@ -1,0 +1,40 @@
+"""The audit log: who did what, when, from where. Callers pass ids and numbers, never personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from station.store.models import AuditEntry
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user, a device or the system, and from which client address."""
+
+    name: str
+    client: str = ""
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls("system")
+
+
+def record(
+    session: Session,
+    at: datetime,
+    actor: Actor,
+    action: str,
+    target: str = "",
+    detail: str = "",
+    ticket_id: int | None = None,
+) -> None:
+    """Add an entry in the caller's transaction, so the change and its record commit together."""
+    session.add(
+        AuditEntry(
+            at=at, actor=actor.name, action=action, target=target, detail=detail,
+            client=actor.client, ticket_id=ticket_id,
+        )
+    )

@@ -1,0 +1,278 @@
+"""The phone desk (D-TEL): phone reception slips, the D-TEL-4 lookup, escalations to city staff.
+
+A slip is committed with its audit entry before the clerk sees "saved". Escalations (complaint D-TEL-2,
+preprint request D-TEL-3, notice not arrived over a month D-TEL-4) become a case handed to city staff in
+the same transaction (CaseService.open_handover_in), so they appear in the same queue as counter cases
+(/staff). The caller's minimum details and what they said travel in the handover's note for city staff;
+the slip's personal columns are emptied by CaseService's purge hook when that handover closes, and by
+the end-of-day handover for calls that were not escalated (D-ALL-2). Audit entries carry ids and codes only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from station.clock import Clock
+from station.config import StationSettings
+from station.domain import phone as rules
+from station.domain.calendar import business_date
+from station.events import EventBus
+from station.procedures_catalog import Catalog, Coded, ProcedureDef
+from station.services import audit
+from station.services.audit import Actor
+from station.services.errors import Conflict, Invalid
+from station.store.models_phone import PhoneCall
+
+PHONE_PROCEDURE = "phone"
+
+
+@dataclass(frozen=True)
+class PhoneCallView:
+    id: int
+    business_date: date
+    received_at: datetime
+    recorded_by: str
+    category: int
+    category_mark: str
+    category_ja: str
+    category_en: str
+    trivial: bool
+    escalation: str | None
+    escalation_ja: str | None
+    case_id: int | None
+    handover_id: int | None
+    application_date: date | None
+    days_since_application: int | None
+    stale: bool
+    content: str | None
+    response: str | None
+    caller_name: str | None
+    caller_phone: str | None
+    purged: bool
+
+
+@dataclass(frozen=True)
+class LookupView:
+    """The D-TEL-4 answer: nothing personal, only dates and states."""
+
+    found: bool
+    application_date: date | None = None
+    days_since_application: int | None = None
+    status: str | None = None
+    status_ja: str | None = None
+    notice_mailed: bool = False
+    mailed_on: date | None = None
+    receipt_deadline: date | None = None
+    stale: bool = False
+    stale_days: int = 30
+    message_ja: str = ""
+    message_en: str = ""
+
+
+def ensure_phone_catalog(catalog: Catalog) -> None:
+    """The phone desk's escalations need their handover reasons and a procedure for the case that carries
+    them to city staff. The seed fixes them (別紙1), so they are added here when a city's catalog lacks them."""
+    have = {r.code for r in catalog.handover_reasons}
+    for e in rules.ESCALATIONS:
+        if e.code not in have:
+            catalog.handover_reasons.append(Coded(code=e.code, ja=e.ja, en=e.en))
+    if catalog.procedure(PHONE_PROCEDURE) is None:
+        catalog.procedures.append(ProcedureDef(
+            code=PHONE_PROCEDURE, ja="電話受付からの引継ぎ", en="handover from the phone desk", flow="handover",
+            handover_reason="complaint", categories=[],
+            steps=[Coded(code="recorded", ja="電話受付票の記録", en="phone slip recorded")]))
+
+
+def _stale_days(settings: StationSettings) -> int:
+    stock = getattr(settings, "stock", None)
+    return int(getattr(stock, "stale_application_days", 30))
+
+
+class PhoneService:
+    def __init__(self, settings: StationSettings, sessions: sessionmaker[Session], clock: Clock, bus: EventBus,
+                 cases: Any, stock: Any = None) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.clock = clock
+        self.bus = bus
+        self.cases = cases
+        self.stock = stock
+        ensure_phone_catalog(cases.catalog)
+        cases.purge_hooks.append(self._purge_for_case)
+
+    @property
+    def stale_days(self) -> int:
+        return _stale_days(self.settings)
+
+    # --- D-TEL-4: when was it applied for? ---------------------------------------------------------------
+    def lookup(self, ref: str) -> LookupView:
+        """The application behind a notice number or 申請書ID the caller reads out (no personal data back)."""
+        ref = (ref or "").strip()
+        if not ref:
+            raise Invalid("交付通知書番号か申請書IDを入力してください", "give a notice number or an application ID")
+        if self.stock is None:
+            return LookupView(found=False, stale_days=self.stale_days,
+                              message_ja="カード在庫がありません", message_en="no card stock on this station")
+        st = self.stock.find_by_application(ref)  # Invalid for a malformed number
+        if st is None:
+            return LookupView(found=False, stale_days=self.stale_days,
+                              message_ja="該当する申請が在庫にありません。申請日を伺い、1か月以上なら引き継いでください",
+                              message_en="no such application in stock; ask the application date and hand over "
+                                         "if it is over a month")
+        today = business_date(self.clock.now())
+        stale = bool(st.handover_suggested) or (not st.notice_mailed and rules.is_stale(
+            st.application_date, today, self.stale_days))
+        return LookupView(found=True, application_date=st.application_date,
+                          days_since_application=st.days_since_application, status=st.status,
+                          status_ja=st.status_ja, notice_mailed=st.notice_mailed, mailed_on=st.mailed_on,
+                          receipt_deadline=st.receipt_deadline, stale=stale, stale_days=self.stale_days,
+                          message_ja=st.message_ja, message_en=st.message_en)
+
+    # --- the slip --------------------------------------------------------------------------------------------
+    def record(self, category: int, actor: Actor, *, content: str | None = None, response: str | None = None,
+               escalation: str | None = None, caller_name: str | None = None, caller_phone: str | None = None,
+               lookup_ref: str | None = None, application_date: date | None = None) -> PhoneCallView:
+        """Save one phone reception slip (電話受付票); with `escalation`, hand it to city staff at once.
+
+        Notice not arrived (④): with `lookup_ref` the application date comes from the card stock; the
+        caller may instead say the date (`application_date`). Over `stock.stale_application_days` and not
+        mailed, the call must be handed over (D-TEL-4) — refused otherwise, with the reason."""
+        content = (content or "").strip() or None
+        response = (response or "").strip() or None
+        caller_name = (caller_name or "").strip() or None
+        caller_phone = (caller_phone or "").strip() or None
+        lookup_ref = (lookup_ref or "").strip() or None
+        problems = rules.check_slip(category, content, response, escalation, caller_name, caller_phone)
+        if problems:
+            p = problems[0]
+            raise Invalid(p.ja, p.en, field=p.field, problems=[asdict(x) for x in problems])
+        now = self.clock.now()
+        today = business_date(now)
+        days: int | None = None
+        stale = False
+        if category == rules.NOTICE_NOT_ARRIVED and lookup_ref:
+            found = self.lookup(lookup_ref)
+            if found.found:
+                application_date = found.application_date
+                stale = found.stale
+        if application_date is not None:
+            days = (today - application_date).days
+            if days < 0:
+                raise Invalid("申請日が未来の日付です", "the application date is in the future",
+                              field="application_date")
+            stale = stale or rules.is_stale(application_date, today, self.stale_days)
+        if category == rules.NOTICE_NOT_ARRIVED and stale and escalation is None:
+            raise Conflict(f"申請から{days}日が経過しています。氏名と電話番号を伺い、"
+                           "本市職員へ引き継いでください（D-TEL-4）",
+                           f"{days} days since application: take the caller's name and number and hand over",
+                           field="escalation", suggest="notice_not_arrived", days_since_application=days)
+        trivial = content is None and response is None and escalation is None
+        events: list[Any] = []
+        with self.sessions.begin() as s:
+            call = PhoneCall(business_date=today, received_at=now, recorded_by=actor.name, category=category,
+                             trivial=trivial, escalation=escalation, application_date=application_date,
+                             days_since_application=days, stale=stale, content=content, response=response,
+                             caller_name=caller_name, caller_phone=caller_phone,
+                             lookup_ref=lookup_ref if escalation else None)
+            s.add(call)
+            s.flush()
+            if escalation:
+                cat = rules.BY_CODE[category]
+                note = "\n".join(x for x in (
+                    f"電話 {cat.mark}{cat.short_ja}／{rules.ESCALATION_BY_CODE[escalation].ja}",
+                    f"氏名: {caller_name}　電話: {caller_phone}",
+                    f"申請日: {application_date:%Y-%m-%d}（{days}日経過）" if application_date else None,
+                    f"番号: {lookup_ref}" if lookup_ref else None,
+                    f"内容: {content}", f"対応: {response}" if response else None) if x)
+                case_id, handover_id, events = self.cases.open_handover_in(
+                    s, PHONE_PROCEDURE, escalation, note[:500], actor, now)
+                call.case_id, call.handover_id = case_id, handover_id
+            audit.record(s, now, actor, "phone.record", f"phone_call:{call.id}",
+                         f"category={category} trivial={trivial} escalation={escalation or '-'} stale={stale}"
+                         + (f" handover={call.handover_id}" if escalation else ""))
+            view = self._view(call)
+        for ev in events:
+            self.bus.publish(ev)
+        return view
+
+    # --- purge (D-ALL-2) -----------------------------------------------------------------------------------
+    _PERSONAL: ClassVar[dict[str, None]] = {"content": None, "response": None, "caller_name": None,
+                                             "caller_phone": None, "lookup_ref": None}
+
+    def _purge_for_case(self, s: Session, case_id: int, now: datetime) -> None:
+        """CaseService's purge hook: the escalated call's personal details go with its case's."""
+        s.execute(update(PhoneCall).where(PhoneCall.case_id == case_id, PhoneCall.purged_at.is_(None))
+                  .values(**self._PERSONAL, purged_at=now))
+
+    def purge_day_in(self, s: Session, day: date, now: datetime, include_escalated: bool = False) -> int:
+        """Empty the personal columns of a day's calls (end of day). Calls still with city staff keep theirs
+        unless `include_escalated` (a forced purge); returns how many calls were purged."""
+        from station.store.models_cases import Handover
+
+        cond = [PhoneCall.business_date == day, PhoneCall.purged_at.is_(None)]
+        if not include_escalated:
+            open_handovers = select(Handover.id).where(Handover.state != "closed")
+            cond.append((PhoneCall.handover_id.is_(None)) | (PhoneCall.handover_id.not_in(open_handovers)))
+        res = s.execute(update(PhoneCall).where(*cond).values(**self._PERSONAL, purged_at=now)
+                        .execution_options(synchronize_session=False))
+        return int(res.rowcount or 0)
+
+    # --- reading -------------------------------------------------------------------------------------------
+    def list(self, day: date | None = None, limit: int = 200) -> list[PhoneCallView]:
+        day = day or business_date(self.clock.now())
+        with self.sessions() as s:
+            rows = s.scalars(select(PhoneCall).where(PhoneCall.business_date == day)
+                             .order_by(PhoneCall.id.desc()).limit(limit))
+            return [self._view(c) for c in rows]
+
+    def counts_for(self, day: date) -> dict[str, Any]:
+        """Calls per category ①–⑩, trivial ones, escalations per kind (D-TEL-1, D-ALL-1): nothing personal."""
+        with self.sessions() as s:
+            by_cat = {int(c): int(n) for c, n in s.execute(
+                select(PhoneCall.category, func.count()).where(PhoneCall.business_date == day)
+                .group_by(PhoneCall.category)).all()}
+            esc = {str(e): int(n) for e, n in s.execute(
+                select(PhoneCall.escalation, func.count()).where(PhoneCall.business_date == day,
+                                                                 PhoneCall.escalation.is_not(None))
+                .group_by(PhoneCall.escalation)).all()}
+            trivial = int(s.scalar(select(func.count()).select_from(PhoneCall).where(
+                PhoneCall.business_date == day, PhoneCall.trivial.is_(True))) or 0)
+            stale = int(s.scalar(select(func.count()).select_from(PhoneCall).where(
+                PhoneCall.business_date == day, PhoneCall.stale.is_(True))) or 0)
+        return {
+            "date": day.isoformat(),
+            "total": sum(by_cat.values()),
+            "by_category": [{"category": c.code, "mark": c.mark, "ja": c.short_ja, "en": c.en,
+                             "count": by_cat.get(c.code, 0)} for c in rules.CATEGORIES],
+            "trivial": trivial,
+            "stale_notice": stale,
+            "escalations": {e.code: esc.get(e.code, 0) for e in rules.ESCALATIONS},
+            "escalations_total": sum(esc.values()),
+        }
+
+    @staticmethod
+    def _view(c: PhoneCall) -> PhoneCallView:
+        cat = rules.BY_CODE.get(c.category)
+        esc = rules.ESCALATION_BY_CODE.get(c.escalation or "")
+        return PhoneCallView(
+            id=c.id, business_date=c.business_date, received_at=c.received_at, recorded_by=c.recorded_by,
+            category=c.category, category_mark=cat.mark if cat else "?", category_ja=cat.short_ja if cat else "",
+            category_en=cat.en if cat else "", trivial=c.trivial, escalation=c.escalation,
+            escalation_ja=esc.ja if esc else None, case_id=c.case_id, handover_id=c.handover_id,
+            application_date=c.application_date, days_since_application=c.days_since_application, stale=c.stale,
+            content=c.content, response=c.response, caller_name=c.caller_name, caller_phone=c.caller_phone,
+            purged=c.purged_at is not None,
+        )
+
+
+def categories() -> list[dict[str, Any]]:
+    return [asdict(c) for c in rules.CATEGORIES]
+
+
+def escalations() -> list[dict[str, Any]]:
+    return [asdict(e) for e in rules.ESCALATIONS]

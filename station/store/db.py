@@ -1,0 +1,132 @@
+"""Engine and sessions for SQLite (default, one PC) and PostgreSQL (several counters, one office).
+
+SQLite: WAL, full fsync, and every transaction takes the write lock at BEGIN (BEGIN IMMEDIATE), so two
+threads can never both read "A012 is waiting" and both call it. PostgreSQL: row locks (SKIP LOCKED)
+in the queries that need them.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+READ_ONLY = "station_read_only"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and use the psycopg 3 driver for them."""
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    return u.render_as_string(hide_password=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, **kw: Any) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        db_path = make_url(url).database
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        # Enough connections for every web worker thread (anyio's 40) and the devices: a thread waiting
+        # for the writer lock holds its connection meanwhile.
+        kw.setdefault("pool_size", 20)
+        kw.setdefault("max_overflow", 40)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kw)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _rec: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        # Threads of this process queue on a lock instead of on SQLite's busy handler, which sleeps in
+        # growing steps (up to 100 ms) and made call-next's tail latency seconds under 20 counters.
+        # Other processes (a `station` command beside the daemon) still meet the busy timeout.
+        writer = threading.RLock()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            if conn.get_execution_options().get(READ_ONLY):
+                # A reader: WAL lets it see the last commit without waiting for, or blocking, writers.
+                conn.info["station_writer"] = False
+                conn.exec_driver_sql("BEGIN")
+                return
+            writer.acquire()
+            conn.info["station_writer"] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                conn.info["station_writer"] = False
+                writer.release()
+                raise
+
+        def _release(conn: Any) -> None:
+            if conn.info.pop("station_writer", False):
+                writer.release()
+
+        # The lock must outlive the COMMIT itself, and SQLAlchemy's events fire before it; so the event
+        # ends the transaction on the DBAPI connection (pysqlite's own commit() is then a no-op).
+        @event.listens_for(engine, "commit")
+        def _sqlite_commit(conn: Any) -> None:
+            try:
+                conn.connection.dbapi_connection.execute("COMMIT")
+            finally:
+                _release(conn)
+
+        @event.listens_for(engine, "rollback")
+        def _sqlite_rollback(conn: Any) -> None:
+            try:
+                dbapi = conn.connection.dbapi_connection
+                if dbapi.in_transaction:
+                    dbapi.execute("ROLLBACK")
+            finally:
+                _release(conn)
+
+        return engine
+    kw.setdefault("pool_size", 10)
+    kw.setdefault("max_overflow", 20)
+    return create_engine(url, pool_pre_ping=True, **kw)
+
+
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for changes, or (read_only) for screens and lists: on SQLite those take no write lock."""
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind, expire_on_commit=False)
+
+
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply Alembic migrations up to `revision` (at start and by `station db upgrade`)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several daemons of one office start together: one migrates, the others wait and find
+            # the schema current.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(5742101)")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        heads = MigrationContext.configure(conn).get_current_heads()
+        return ",".join(sorted(heads)) or None

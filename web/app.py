@@ -1,0 +1,66 @@
+"""The FastAPI application: JSON API under /api, the screens, static assets. No CDN: all served here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from web import errors, security
+from web.routers import audit, auth, counters, events, health, stock, tickets
+
+if TYPE_CHECKING:
+    from station.app import Station
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
+    """Build the app around a composed Station; with `manage_lifecycle` it starts and stops it."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if manage_lifecycle:
+            station.start()
+        try:
+            yield
+        finally:
+            if manage_lifecycle:
+                station.stop()
+
+    app = FastAPI(
+        title="station — マイナンバーカード窓口",
+        summary="Counter station API: tickets, calling, devices",
+        lifespan=lifespan,
+    )
+    app.state.station = station
+    errors.install(app)
+    security.install(app, station)  # before any router: its check applies to routes included after it
+    for r in (health.router, tickets.router, counters.router, events.router, auth.router, audit.router,
+              stock.router):
+        app.include_router(r)
+    from web.routers import case_pages, cases
+
+    app.include_router(cases.router)  # counter cases and the city-staff handover queue (issue 7)
+    from web.routers import phone, reports  # phone desk, reports, end of day (issue 8)
+    app.include_router(phone.router)
+    app.include_router(reports.router)
+    if station.simulated:
+        from web.routers import sim
+
+        app.include_router(sim.router)
+    try:
+        from web.routers import pages
+    except ImportError:  # screens not built yet
+        pages = None  # type: ignore[assignment]
+    if pages is not None:
+        app.include_router(pages.router)
+        app.include_router(case_pages.router)
+        security.install_templates(pages.templates)
+    STATIC_DIR.mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

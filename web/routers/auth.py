@@ -1,0 +1,137 @@
+"""Logging in and out: the /login page, POST /api/auth/login, /api/auth/logout, GET /api/auth/me.
+
+The login call takes JSON only (a cross-site form cannot send it without a CORS preflight), answers
+429 after repeated failures (station.services.auth), and sets the HttpOnly, SameSite=Strict session
+cookie. The CSRF token for later state-changing calls comes back in the body and from /api/auth/me.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+
+from station.domain import roles
+from station.services.auth import DEMO_USERS, Principal
+from station.services.errors import ServiceError
+from web import i18n, security
+from web.deps import ActorDep, StationDep
+from web.schemas import ErrorOut
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+security.install_templates(templates)
+
+router = APIRouter(tags=["auth"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}, 415: {"model": ErrorOut},
+    422: {"model": ErrorOut}, 429: {"model": ErrorOut},
+}
+
+# key: (日本語, English) — the login page's own words.
+STRINGS: dict[str, tuple[str, str]] = {
+    "login_title": ("ログイン", "Log in"),
+    "login_name": ("ユーザー名", "User name"),
+    "login_password": ("パスワード", "Password"),
+    "login_counter": ("担当する窓口", "Your counter"),
+    "login_counter_any": ("（登録済みの窓口／窓口なし）", "(as registered / none)"),
+    "login_submit": ("ログイン", "Log in"),
+    "login_busy": ("確認しています…", "Checking…"),
+    "login_as": ("{name}（{role}）としてログイン中", "Logged in as {name} ({role})"),
+    "logout": ("ログアウト", "Log out"),
+    "login_demo": ("デモ用ユーザー（シミュレーターのみ）", "Demo users (simulator only)"),
+    "login_demo_hint": ("名前を押すと入力されます", "Click a name to fill in the form"),
+    "login_continue": ("続ける", "Continue"),
+}
+
+
+class UnsupportedMediaType(ServiceError):
+    status_code = 415
+
+
+class LoginIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    counter_id: int | None = Field(None, ge=1, le=999, description="a clerk without a bound counter picks one")
+
+
+class MeOut(BaseModel):
+    name: str
+    role: str
+    role_name_ja: str
+    role_name_en: str
+    counter_id: int | None
+    via: str = Field(description="session (browser login) or token (device/script)")
+    permissions: list[str]
+    csrf_token: str = Field(description="send as X-CSRF-Token on state-changing calls (sessions only)")
+    expires_at: datetime | None
+
+
+def me_out(p: Principal) -> MeOut:
+    ja, en = roles.ROLE_NAMES[roles.Role(p.role)]
+    return MeOut(name=p.name, role=p.role, role_name_ja=ja, role_name_en=en, counter_id=p.counter_id, via=p.via,
+                 permissions=roles.permissions(p.role), csrf_token=p.csrf_token, expires_at=p.expires_at)
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this station (no //host, no scheme): an open redirect would help phishing."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request, station: StationDep, next: str | None = None) -> HTMLResponse:
+    lang = i18n.lang_of(request)
+    i = 1 if lang == "en" else 0
+    t = {**i18n.table(lang), **{k: v[i] for k, v in STRINGS.items()}}
+    user = security.current_user(request)
+    ctx = {
+        "lang": lang, "other_lang": i18n.other(lang), "t": t,
+        "office_name": station.settings.office.name if lang == "ja" else station.settings.office.name_en,
+        "clock_simulated": bool(station.clock.simulated), "simulated": bool(station.simulated),
+        "path": request.url.path, "heading": t["login_title"], "next": _safe_next(next),
+        "counters": station.settings.counters, "user": me_out(user) if user else None,
+        "demo_users": [(n, r.value, c, p) for n, r, c, p in DEMO_USERS] if station.simulated else [],
+    }
+    response = templates.TemplateResponse(request, "login.html", ctx)
+    i18n.remember(request, response)
+    return response
+
+
+@router.post("/api/auth/login", response_model=MeOut, responses=ERRORS)
+def login(body: LoginIn, request: Request, response: Response, station: StationDep) -> MeOut:
+    """Log in with name and password; sets the session cookie. 401 wrong pair, 429 too many failures."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise UnsupportedMediaType("JSON で送信してください", "send the login as application/json")
+    result = station.auth.login(body.name, body.password, request.client.host if request.client else "",
+                                body.counter_id)
+    security.set_session_cookie(request, response, result.session_secret,
+                                station.settings.security.session_minutes * 60)
+    return me_out(result.principal)
+
+
+@router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=ERRORS)
+def logout(request: Request, station: StationDep, actor: ActorDep) -> Response:
+    """End this browser's session (tokens are revoked with `station token revoke`)."""
+    secret = request.cookies.get(security.SESSION_COOKIE)
+    if secret:
+        station.auth.logout(secret, actor)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    security.clear_session_cookie(request, response)
+    return response
+
+
+@router.get("/api/auth/me", response_model=MeOut, responses=ERRORS)
+def me(request: Request) -> MeOut:
+    """The caller, their role, permissions and the session's CSRF token."""
+    user = security.current_user(request)
+    if user is None:
+        raise security.AccessDenied(401, "ログインしてください", "please log in")
+    return me_out(user)

@@ -1,0 +1,46 @@
+"""The case screen inside the clerk's counter (/counter/{id}/case/{case_id}) and the city-staff handover
+queue (/staff). Shells rendered with the screens' templates; web/static/js/case.js and staff.js keep them
+live from /api/cases, /api/handovers and /api/events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from station.services.errors import NotFound
+from web.deps import ActorDep, DbId, StationDep
+from web.routers.pages import counters_public, not_found, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/counter/{counter_id}/case")
+def open_case_page(counter_id: int, request: Request, station: StationDep, actor: ActorDep) -> Response:
+    """The case of this counter's current visitor: the open one, or a new one for the called ticket."""
+    if station.settings.counter(counter_id) is None:
+        return not_found(request, station, "not_found_title")
+    view = station.cases.active_for_counter(counter_id)
+    if view is None:
+        ticket = station.queue.current_ticket(counter_id)
+        procedure = request.query_params.get("procedure") or None
+        view = station.cases.open(counter_id, actor, procedure, ticket.id if ticket else None)
+    return RedirectResponse(f"/counter/{counter_id}/case/{view.id}", status_code=303)
+
+
+@router.get("/counter/{counter_id}/case/{case_id}", response_class=HTMLResponse)
+def case_page(counter_id: int, case_id: DbId, request: Request, station: StationDep) -> HTMLResponse:
+    counter = station.settings.counter(counter_id)
+    try:
+        station.cases.get(case_id)
+    except NotFound:
+        counter = None
+    if counter is None:
+        return not_found(request, station, "not_found_title")
+    cat = station.cases.catalog
+    return render(request, station, "case.html", counter=counter, case_id=case_id,
+                  catalog=cat.model_dump(), counters=counters_public(station))
+
+
+@router.get("/staff", response_class=HTMLResponse)
+def staff_page(request: Request, station: StationDep) -> HTMLResponse:
+    return render(request, station, "staff.html")

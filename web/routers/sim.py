@@ -1,0 +1,128 @@
+"""Simulator controls (only in simulator mode): press the button, see printed receipts, set the printer
+state, put a virtual card on the reader, scan a barcode. Everything goes through the real channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Response
+from pydantic import BaseModel, Field
+
+from station.services.errors import Conflict, NotFound
+from web.deps import StationDep
+
+router = APIRouter(prefix="/api/sim", tags=["simulator"])
+
+
+class ButtonIn(BaseModel):
+    category: str = Field(min_length=1, max_length=8)
+
+
+class PrinterStateIn(BaseModel):
+    state: Literal["online", "offline", "paper_out", "cover_open", "near_end"]
+
+
+class CardIn(BaseModel):
+    action: Literal["insert", "remove"]
+    profile: str | None = None
+
+
+class ScannerIn(BaseModel):
+    text: str = Field(max_length=512)
+    noise: bool = False
+
+
+class PrintedJobOut(BaseModel):
+    id: int
+    text: str
+    barcodes: list[str]
+    qr_codes: list[str]
+    png_url: str
+    printed_at: datetime
+
+
+def _rig(station: StationDep):  # type: ignore[no-untyped-def]
+    if station.rig is None:
+        raise HTTPException(404, "simulator not running")
+    return station.rig
+
+
+@router.post("/button", status_code=202)
+def press_button(body: ButtonIn, station: StationDep) -> dict[str, str]:
+    """Press the dispenser button of a category: the code goes through the pty to the real driver."""
+    rig = _rig(station)
+    station.queue._category(body.category)  # 422 for an unknown category
+    try:
+        rig.press(body.category)
+    except KeyError as e:
+        raise Conflict(f"区分 {body.category} のボタンがありません", f"no button for {body.category}") from e
+    return {"pressed": body.category}
+
+
+@router.get("/printer/jobs", response_model=list[PrintedJobOut])
+def printer_jobs(station: StationDep, limit: int = 50) -> list[PrintedJobOut]:
+    """Printed receipts, newest first."""
+    rig = _rig(station)
+    jobs = list(reversed(rig.printer.jobs))[:limit]
+    return [PrintedJobOut(id=j.id, text=j.text, barcodes=list(j.barcodes), qr_codes=list(j.qr_codes),
+                          png_url=f"/api/sim/printer/jobs/{j.id}.png", printed_at=j.printed_at) for j in jobs]
+
+
+@router.get("/printer/jobs/{job_id}.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
+def printer_job_png(job_id: int, station: StationDep) -> Response:
+    rig = _rig(station)
+    for j in rig.printer.jobs:
+        if j.id == job_id:
+            return Response(j.png, media_type="image/png")
+    raise NotFound("印刷記録がありません", f"no printed job {job_id}")
+
+
+@router.get("/printer/state")
+def printer_state(station: StationDep) -> dict[str, str]:
+    return {"state": _rig(station).printer.state}
+
+
+@router.post("/printer/state")
+def set_printer_state(body: PrinterStateIn, station: StationDep) -> dict[str, str]:
+    """Make the simulated printer go offline, run out of paper … The daemon notices by itself."""
+    rig = _rig(station)
+    rig.printer.set_state(body.state)
+    if station.printer is not None:
+        station.printer.read_status()  # the panel's light follows at once, not at the next poll
+    return {"state": rig.printer.state}
+
+
+@router.get("/card")
+def card_state(station: StationDep) -> dict[str, object]:
+    return _rig(station).card_state()
+
+
+@router.post("/card")
+def card_action(body: CardIn, station: StationDep) -> dict[str, object]:
+    """Put a virtual card of a profile on the reader, or take it off."""
+    rig = _rig(station)
+    if rig.card is None:
+        raise Conflict("仮想カードリーダーが使えません: " + rig.card_error, "card simulator unavailable")
+    if body.action == "remove":
+        rig.remove_card()
+    else:
+        from simulators.card_profiles import PROFILES
+
+        if body.profile not in PROFILES:
+            raise NotFound(f"カードの種類「{body.profile}」はありません", f"unknown profile {body.profile!r}",
+                           profiles=sorted(PROFILES))
+        rig.card.insert(body.profile)
+    return rig.card_state()
+
+
+@router.post("/scanner", status_code=202)
+def scan(body: ScannerIn, station: StationDep) -> dict[str, str]:
+    """Scan a barcode (framed as the scanner sends it), or send line noise to test rejection."""
+    rig = _rig(station)
+    if body.noise:
+        rig.scanner.send_noise()
+    else:
+        rig.scanner.scan(body.text)
+    return {"scanned": "noise" if body.noise else body.text}
