@@ -82,6 +82,9 @@ class Station:
         self.cases = build_case_service(self)
         from station.services.reports import build_backoffice  # phone desk, end of day, reports (issue 8)
         self.phone, self.end_of_day, self.reports = build_backoffice(self)
+        from station.services.admin import AdminService  # live configuration (issue 5)
+
+        self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)
         self._started = False
 
     # lifecycle ------------------------------------------------------------------------------------
@@ -90,6 +93,7 @@ class Station:
             return
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(self.engine)
+        self.admin.reload()
         if self.simulated:
             self.auth.ensure_demo_users()  # documented demo logins (README), simulator mode only
         if self.event_transport is not None:
@@ -127,6 +131,12 @@ class Station:
             self.rig = None
         self.engine.dispose()
         self._started = False
+
+    def _set_calendar(self, calendar: BusinessCalendar) -> None:
+        """The admin changed a date: every part that decides by the calendar sees the new one."""
+        self.calendar = calendar
+        self.queue.calendar = calendar
+        self.cases.calendar = calendar
 
     def wait_devices_ready(self, timeout: float = 10.0) -> bool:
         """Until every started device has reported its first status (its port opened, reader found).

@@ -156,6 +156,15 @@ class HandoverUpdated(Event):
     state: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class ConfigChanged(Event):
+    """The admin screen changed the calendar, a counter's categories or a category's cut-off: every
+    daemon reloads, every screen refreshes."""
+
+    name: ClassVar[str] = "config_changed"
+    what: str
+
+
 @dataclass(frozen=True)
 class Envelope:
     seq: int

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from web import errors, security
-from web.routers import audit, auth, counters, events, health, stock, tickets
+from web.routers import admin, audit, auth, counters, events, health, stock, tickets
 
 if TYPE_CHECKING:
     from station.app import Station
@@ -41,7 +41,7 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     errors.install(app)
     security.install(app, station)  # before any router: its check applies to routes included after it
     for r in (health.router, tickets.router, counters.router, events.router, auth.router, audit.router,
-              stock.router):
+              stock.router, admin.router):
         app.include_router(r)
     from web.routers import case_pages, cases
 

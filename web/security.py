@@ -191,6 +191,11 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/t/{token}/data"): _open("visitor's status data"),
     ("GET", "/counter/{counter_id}"): Policy(P.QUEUE_OPERATE, "counter", "clerk panel of one counter"),
     ("GET", "/admin"): Policy(P.CONFIG, None, "configuration screen"),
+    ("GET", "/api/admin/config"): Policy(P.CONFIG, None, "live configuration with the file's values"),
+    ("PUT", "/api/admin/calendar/{day}"): Policy(P.CONFIG, None, "close / open a date"),
+    ("DELETE", "/api/admin/calendar/{day}"): Policy(P.CONFIG, None, "undo a date's change"),
+    ("PUT", "/api/admin/counters/{counter_id}"): Policy(P.CONFIG, None, "categories a counter serves"),
+    ("PUT", "/api/admin/categories/{code}"): Policy(P.CONFIG, None, "cut-off and service time"),
     ("GET", "/audit"): Policy(P.AUDIT_READ, None, "audit log screen"),
 }
 

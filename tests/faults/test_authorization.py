@@ -88,6 +88,12 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/sim/tickets"): SIM,
     ("GET", "/counter/{counter_id}"): {C, S},
     ("GET", "/admin"): {S, A},
+    # live configuration from the admin screen (issue 5): CONFIG = supervisor, admin
+    ("GET", "/api/admin/config"): {S, A},
+    ("PUT", "/api/admin/calendar/{day}"): {S, A},
+    ("DELETE", "/api/admin/calendar/{day}"): {S, A},
+    ("PUT", "/api/admin/counters/{counter_id}"): {S, A},
+    ("PUT", "/api/admin/categories/{code}"): {S, A},
     ("GET", "/audit"): {S, A},
     # counter cases (issue 7): CASES = clerk, supervisor, city staff; PERSONAL_DATA = clerk, city staff
     ("GET", "/api/cases/catalog"): {C, S, T},
