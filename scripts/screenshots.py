@@ -38,10 +38,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+DEMO = {"clerk1": "demo-clerk", "supervisor": "demo-supervisor"}  # simulator mode's demo users (README)
+TOKENS: dict[str, str] = {}  # base URL → a supervisor API token for the script's own calls
+
+
 def call(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if base in TOKENS:
+        headers["Authorization"] = f"Bearer {TOKENS[base]}"
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
     with urllib.request.urlopen(req, timeout=10) as r:
         raw = r.read()
         return json.loads(raw) if raw else None
@@ -70,6 +76,9 @@ def start_daemon(data_dir: Path, clock: str, simulate: bool) -> tuple[subprocess
     base = f"http://127.0.0.1:{port}"
     wait_for(lambda: proc.poll() is None and call(base, "GET", "/api/health")["status"] == "ok", 60,
              f"daemon on {base}")
+    out = subprocess.run([str(STATION), "token", "create", "--name", "screenshots", "--role", "supervisor",
+                          "--data-dir", str(data_dir)], cwd=REPO, capture_output=True, text=True, check=True)
+    TOKENS[base] = out.stdout.split()[-1]
     return proc, base
 
 
@@ -100,12 +109,12 @@ def populate(base: str) -> dict[str, Any]:
     return {"current": current, "waiting": waiting}
 
 
-def shot(page: Page, base: str, path: str, out: Path, ready: bool = True) -> None:
+def shot(page: Page, base: str, path: str, out: Path, ready: bool = True, full_page: bool = False) -> None:
     page.goto(base + path)
     if ready:
         page.wait_for_selector("body[data-ready]", state="attached")
     page.wait_for_timeout(400)  # let fonts and the last live update settle before the photo
-    page.screenshot(path=str(out))
+    page.screenshot(path=str(out), full_page=full_page)
     print(f"wrote {out.relative_to(REPO) if out.is_relative_to(REPO) else out}")
 
 
@@ -125,12 +134,15 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
 
-                def page(w: int, h: int) -> Page:
+                def page(w: int, h: int, user: str | None = None) -> Page:
                     ctx = browser.new_context(viewport={"width": w, "height": h}, locale="ja-JP",
                                               timezone_id="Asia/Tokyo")
+                    if user:  # log in as the login form does: session cookie, then the CSRF header
+                        r = ctx.request.post(base + "/api/auth/login", data={"name": user, "password": DEMO[user]})
+                        ctx.set_extra_http_headers({"X-CSRF-Token": r.json()["csrf_token"]})
                     return ctx.new_page()
 
-                panel = page(1600, 1000)
+                panel = page(1600, 1000, "clerk1")
                 panel.goto(base + "/counter/1")
                 panel.wait_for_selector("body[data-ready]", state="attached")
                 call(base, "POST", "/api/sim/card", {"action": "insert", "profile": "renew_soon"})
@@ -159,7 +171,9 @@ def main() -> None:
                 called_path = next(r["status_path"] for r in call(base, "GET", "/sim/tickets")
                                    if r["id"] == called["id"])
                 shot(page(390, 844), base, called_path, out / "status-called.png")
-                shot(page(1600, 1000), base, "/admin", out / "admin.png")
+                call(base, "PUT", "/api/admin/calendar/2026-12-26",
+                     {"kind": "holiday_opening", "note": "年末の臨時開庁"})
+                shot(page(1600, 1000, "supervisor"), base, "/admin", out / "admin.png", full_page=True)
                 shot(page(1600, 1000), base, "/sim", out / "sim.png")
                 browser.close()
         finally:

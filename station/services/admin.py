@@ -132,8 +132,8 @@ class AdminService:
         self.bus.publish(ConfigChanged(at=self.clock.now(), what=what))
 
     # calendar ---------------------------------------------------------------------------------------
-    def calendar_days(self) -> list[CalendarDay]:
-        """Every listed date (file and admin), the admin's entry winning, in date order."""
+    def calendar_days(self, since: date | None = None) -> list[CalendarDay]:
+        """Every listed date (file and admin) from `since` on, the admin's entry winning, in date order."""
         out: dict[date, CalendarDay] = {}
         for d in self.file.calendar.closed_dates:
             out[d] = CalendarDay(d, "closed", "file")
@@ -142,7 +142,7 @@ class AdminService:
         with self.sessions() as s:
             for o in s.scalars(select(CalendarOverride)):
                 out[o.day] = CalendarDay(o.day, o.kind, "admin", o.note)
-        return sorted(out.values(), key=lambda c: c.day)
+        return sorted((d for d in out.values() if since is None or d.day >= since), key=lambda c: c.day)
 
     def set_day(self, day: date, kind: str, note: str, actor: Actor) -> CalendarDay:
         """Mark a date closed, a holiday opening, or a normal day (undoing the file's entry)."""

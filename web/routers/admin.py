@@ -9,7 +9,7 @@ from datetime import date
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from station.domain.calendar import hours_on
+from station.domain.calendar import business_date, hours_on
 from station.services.admin import DAY_KIND_JA, CalendarDay
 from web.deps import ActorDep, StationDep
 from web.routers.tickets import ERRORS
@@ -78,7 +78,7 @@ def _config_out(station: StationDep) -> AdminConfigOut:
     files = station.admin.file
     return AdminConfigOut(
         default_cutoff_minutes=s.calendar.default_cutoff_minutes,
-        calendar=[_day_out(station, d) for d in station.admin.calendar_days()],
+        calendar=[_day_out(station, d) for d in station.admin.calendar_days(since=business_date(station.clock.now()))],
         counters=[CounterConfigOut(id=c.id, name_ja=c.name_ja, name_en=c.name_en, categories=c.categories,
                                    file_categories=files.counters[c.id]) for c in s.counters],
         categories=[CategoryConfigOut(
@@ -92,7 +92,7 @@ def _config_out(station: StationDep) -> AdminConfigOut:
 
 @router.get("/config", response_model=AdminConfigOut)
 def get_config(station: StationDep) -> AdminConfigOut:
-    """What the admin screen can change, with what the config file says beside it."""
+    """What the admin screen can change, with what the config file says beside it (dates from today on)."""
     return _config_out(station)
 
 

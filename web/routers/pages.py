@@ -121,11 +121,9 @@ def ticket_status_data(token: str, station: StationDep) -> JSONResponse:
 @router.get("/admin", response_class=HTMLResponse)
 def admin(request: Request, station: StationDep) -> HTMLResponse:
     s = station.settings
-    cal = station.calendar
     return render(
         request, station, "admin.html", settings=s, counters=counters_public(station),
         categories=categories_public(station),
-        closed_dates=sorted(cal.closed_dates), holiday_openings=sorted(cal.holiday_openings),
         device_settings={
             "printer": s.devices.printer.connection, "card_reader": s.devices.card_reader.connection,
             "scanner": s.devices.scanner.connection, "button": s.devices.button.connection,

@@ -1,4 +1,5 @@
-/* Admin: today's queue (cancel, reprint), counter states, live device status. */
+/* Admin: today's queue (cancel, reprint), counter states and categories, category cut-offs, calendar days,
+   live device status. Configuration changes go through /api/admin and reach every daemon at once. */
 "use strict";
 
 (() => {
@@ -7,12 +8,13 @@
   const $ = (id) => document.getElementById(id);
   const OPEN_STATES = new Set(["waiting", "called", "serving"]);
 
-  function toast(msg, kind) { const el = $("toast"); el.textContent = msg; el.dataset.kind = kind || "info"; }
+  function toast(msg, kind, id) { const el = $(id || "toast"); el.textContent = msg; el.dataset.kind = kind || "info"; }
 
-  function confirmDialog(text) {
+  function confirmDialog(text, yesLabel) {
     return new Promise((resolve) => {
       const dlg = $("confirm");
       $("confirm-text").textContent = text;
+      dlg.querySelector('button[value="yes"]').textContent = yesLabel || t("act_cancel");
       dlg.addEventListener("close", () => resolve(dlg.returnValue === "yes"), { once: true });
       dlg.showModal();
     });
@@ -87,11 +89,89 @@
     });
   }
 
+  // --- live configuration ---------------------------------------------------------------------------
+  function renderConfig(cfg) {
+    for (const c of cfg.counters) {
+      const row = document.querySelector(`tr[data-counter="${c.id}"]`);
+      if (!row) continue;
+      for (const box of row.querySelectorAll('input[name="cat"]')) box.checked = c.categories.includes(box.value);
+      const same = c.categories.join(",") === c.file_categories.join(",");
+      row.querySelector('[data-f="file"]').textContent = same ? "" : t("file_says", { v: c.file_categories.join(", ") });
+    }
+    for (const c of cfg.categories) {
+      const row = document.querySelector(`tr[data-category="${CSS.escape(c.code)}"]`);
+      if (!row) continue;
+      row.querySelector('[name="cutoff"]').value = c.cutoff_minutes === null ? "" : c.cutoff_minutes;
+      row.querySelector('[name="service"]').value = c.default_service_minutes;
+      row.querySelector('[data-f="changed"]').textContent = c.changed ? t("changed_from_file") : "";
+    }
+    $("calendar-rows").replaceChildren(...cfg.calendar.map((d) => h("tr", { "data-day": d.date, "data-source": d.source },
+      h("th", { scope: "row" }, d.date),
+      h("td", {}, S.LANG === "en" ? t("kind_" + d.kind) : d.kind_ja),
+      h("td", {}, d.hours),
+      h("td", {}, t("source_" + d.source)),
+      h("td", {}, d.note),
+      h("td", { class: "cell-actions" }, d.source === "admin" ? h("button", { type: "button", class: "btn btn-small",
+        onclick: () => undoDay(d.date) }, t("undo_change")) : null))));
+  }
+
+  async function loadConfig() {
+    try { renderConfig((await S.api("GET", "/api/admin/config")).data); } catch (e) { toast(e.message, "error", "calendar-msg"); }
+  }
+
+  async function save(where, method, url, body) {
+    try {
+      const r = await S.api(method, url, body);
+      if (r.data && r.data.counters) renderConfig(r.data); else await loadConfig();
+      toast(t("saved"), "ok", where);
+      return true;
+    } catch (e) {
+      toast(e.message, "error", where);
+      return false;
+    }
+  }
+
+  for (const b of document.querySelectorAll('[data-save="counter"]')) {
+    b.addEventListener("click", () => {
+      const row = b.closest("tr");
+      const cats = [...row.querySelectorAll('input[name="cat"]:checked')].map((x) => x.value);
+      if (!cats.length) { toast(t("pick_one_category"), "error", "counters-msg"); return; }
+      save("counters-msg", "PUT", `/api/admin/counters/${row.dataset.counter}`, { categories: cats });
+    });
+  }
+  for (const b of document.querySelectorAll('[data-save="category"]')) {
+    b.addEventListener("click", () => {
+      const row = b.closest("tr");
+      const cutoff = row.querySelector('[name="cutoff"]').value.trim();
+      save("categories-msg", "PUT", `/api/admin/categories/${encodeURIComponent(row.dataset.category)}`, {
+        cutoff_minutes: cutoff === "" ? null : Number(cutoff),
+        default_service_minutes: Number(row.querySelector('[name="service"]').value),
+      });
+    });
+  }
+  $("day-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const day = $("day-date").value;
+    if (!day) { toast(t("day_date_missing"), "error", "calendar-msg"); $("day-date").focus(); return; }
+    if (await save("calendar-msg", "PUT", `/api/admin/calendar/${day}`, { kind: $("day-kind").value, note: $("day-note").value })) {
+      $("day-note").value = "";
+    }
+  });
+  async function undoDay(day) {
+    if (!(await confirmDialog(t("confirm_undo_day", { d: day }), t("undo_change")))) return;
+    try {
+      await S.api("DELETE", `/api/admin/calendar/${day}`);
+      toast(t("saved"), "ok", "calendar-msg");
+    } catch (e) { toast(e.message, "error", "calendar-msg"); }
+    loadConfig();
+  }
+
   const loadQueueSoon = S.debounce(loadQueue, 200);
   S.live({
     ticket_issued: loadQueueSoon, ticket_state_changed: loadQueueSoon, ticket_called: loadQueueSoon,
     ticket_printed: loadQueueSoon, counter_state_changed: loadCounters,
     device_status_changed: (d) => renderDevice(d.device, d.health, d.reason_ja, d.reason_en),
-  }, () => { loadQueue(); loadCounters(); loadHealth(); });
+    config_changed: loadConfig,  // another supervisor, or another PC of the office
+  }, () => { loadQueue(); loadCounters(); loadHealth(); loadConfig(); });
   S.startClock();
 })();

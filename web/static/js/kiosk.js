@@ -112,6 +112,7 @@
     ticket_issued: refreshSoon,
     ticket_state_changed: refreshSoon,
     counter_state_changed: refreshSoon,
+    config_changed: refreshSoon,  // a day closed or a cut-off moved: the buttons follow at once
     ticket_printed: (d) => {
       if (d.printed !== false) return;
       failedPrints.add(d.ticket_id);

@@ -234,6 +234,7 @@
     ticket_state_changed: refreshSoon,
     counter_state_changed: refreshSoon,
     ticket_printed: refreshSoon,
+    config_changed: refreshSoon,  // the admin changed what this counter serves, or a cut-off
     device_status_changed: (d) => { if (mine(d)) renderDevice(d.device, d.health, d.reason_ja, d.reason_en); },
     card_inserted: (d) => { if (mine(d)) cardNote(t("card_inserted")); },
     card_read: (d) => { if (mine(d)) renderVerdict(d.verdict || {}); },
