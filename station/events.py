@@ -175,6 +175,11 @@ class Envelope:
         """The event's payload as JSON, serialised once however many screens stream it."""
         return json.dumps(self.event.payload(), default=_jsonable)
 
+    @functools.cached_property
+    def sse_bytes(self) -> bytes:
+        """The whole Server-Sent Events frame, encoded once for every screen that streams it."""
+        return f"id: {self.seq}\nevent: {self.event.name}\ndata: {self.data_json}\n\n".encode()
+
 
 def event_types() -> dict[str, type[Event]]:
     """Every event class by its wire name (for events that come back from another daemon)."""
@@ -267,10 +272,25 @@ class EventBus:
         with self._lock:
             return [e for e in self._buffer if e.seq > seq]
 
-    async def subscribe(self, last_seq: int | None = None) -> AsyncIterator[Envelope]:
-        """Yield events as they come; first those after `last_seq` still in the buffer."""
+    async def subscribe(self, last_seq: int | None = None,
+                        keepalive: float | None = None) -> AsyncIterator[Envelope | None]:
+        """Yield events as they come; first those after `last_seq` still in the buffer.
+
+        With `keepalive`, also yield None every that many seconds, so a stream can send a comment that
+        keeps proxies from closing it and finds a vanished client. A timer per subscriber, not a timeout
+        per event: events cost nothing extra."""
         loop = asyncio.get_running_loop()
-        q: asyncio.Queue[Envelope] = asyncio.Queue(maxsize=self._queue_size)
+        q: asyncio.Queue[Envelope | None] = asyncio.Queue(maxsize=self._queue_size)
+        timer: asyncio.TimerHandle | None = None
+
+        def tick() -> None:
+            nonlocal timer
+            if not q.full():
+                q.put_nowait(None)
+            timer = loop.call_later(keepalive, tick)  # type: ignore[arg-type]
+
+        if keepalive:
+            timer = loop.call_later(keepalive, tick)
         with self._lock:
             backlog = [e for e in self._buffer if last_seq is not None and e.seq > last_seq]
             oldest = self._buffer[0].seq if self._buffer else None
@@ -287,12 +307,14 @@ class EventBus:
                 yield env
             while True:
                 env = await q.get()
-                if env.seq <= sent:
+                if env is not None and env.seq <= sent:
                     continue
                 yield env
         finally:
+            if timer is not None:
+                timer.cancel()
             with self._lock:
-                self._subscribers.discard((loop, q))
+                self._subscribers.discard((loop, q))  # type: ignore[arg-type]
 
 
 def _jsonable(value: object) -> object:
@@ -300,7 +322,7 @@ def _jsonable(value: object) -> object:
     return isoformat() if callable(isoformat) else str(value)
 
 
-def _offer(q: asyncio.Queue[Envelope], env: Envelope) -> None:
+def _offer(q: asyncio.Queue[Envelope | None], env: Envelope) -> None:
     """Drop the oldest event for a subscriber that cannot keep up rather than grow without bound."""
     if q.full():
         try:
