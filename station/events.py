@@ -16,7 +16,7 @@ import itertools
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
@@ -206,6 +206,8 @@ class Transport(Protocol):
 
     def send(self, event: Event) -> None: ...
 
+    def send_in(self, conn: Any, events: Sequence[Event]) -> None: ...
+
     def fetch_since(self, seq: int, limit: int) -> list[Envelope]: ...
 
 
@@ -230,6 +232,18 @@ class EventBus:
     def add_listener(self, fn: Callable[[Envelope], None]) -> None:
         """A synchronous listener (called in the publisher's thread); keep it quick."""
         self._listeners.append(fn)
+
+    def publish_in(self, conn: Any, events: Sequence[Event]) -> bool:
+        """Write the events of a change in the change's own transaction (`conn`, a SQLAlchemy Connection
+        inside it), so they commit together with it — or not at all — and are announced at that commit.
+
+        True when the transport took them; False when there is none (SQLite, one PC): the caller then
+        `publish`es them after its commit, as before. An error here fails the caller's transaction."""
+        transport = self.transport
+        if transport is None or not events:
+            return False
+        transport.send_in(conn, events)
+        return True
 
     def publish(self, event: Event) -> None:
         """Safe from any thread."""
