@@ -7,12 +7,15 @@ after the transaction that created or changed the ticket is durable.
 from __future__ import annotations
 
 import bisect
+import functools
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Boolean, Date, String, bindparam, column, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +25,7 @@ from station.domain import queue as q
 from station.domain.calendar import BusinessCalendar, business_date, dispenser_decision
 from station.events import (
     CounterStateChanged,
+    Event,
     EventBus,
     TicketCalled,
     TicketIssued,
@@ -30,7 +34,7 @@ from station.events import (
 from station.services import audit
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
-from station.store.models import Counter, DailySequence, Ticket, TicketPrint
+from station.store.models import Counter, DailySequence, Ticket, TicketPrint, UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,24 @@ class QueueService:
     def _is_pg(self, session: Session) -> bool:
         return session.get_bind().dialect.name == "postgresql"
 
+    @contextmanager
+    def _change(self) -> Iterator[tuple[Session, list[Event]]]:
+        """A write transaction and the events that announce it.
+
+        On PostgreSQL the events are written in the same transaction (one commit, no second connection;
+        the change, its audit entry and its event commit together and NOTIFY fires at that commit). Alone
+        (SQLite) they are published right after the commit. Either way nobody hears of a change that did
+        not commit."""
+        events: list[Event] = []
+        with self.sessions.begin() as s:
+            yield s, events
+            if events:
+                s.flush()  # the change first: its row locks are taken before the event's seq is drawn
+                if self.bus.publish_in(s.connection(), events):
+                    events = []
+        for event in events:
+            self.bus.publish(event)
+
     def cutoff_minutes(self, cat: CategorySettings) -> int:
         return cat.cutoff_minutes if cat.cutoff_minutes is not None else self.settings.calendar.default_cutoff_minutes
 
@@ -128,7 +150,7 @@ class QueueService:
             )
         day = business_date(now)
         service, states = self._estimate_inputs(day, now)
-        with self.sessions.begin() as s:
+        with self._change() as (s, events):
             seq = self._next_seq(s, day, cat.code)
             ahead = s.scalar(
                 select(func.count()).select_from(Ticket).where(
@@ -153,8 +175,8 @@ class QueueService:
                                                    self._serving_counters(cat.code, states)),
                 printed=None, print_error=None, token=t.token, business_date=day,
             )
-        self.bus.publish(TicketIssued(at=now, ticket_id=view.id, number=view.number, category=view.category,
-                                      waiting_ahead=ahead))
+            events.append(TicketIssued(at=now, ticket_id=view.id, number=view.number, category=view.category,
+                                       waiting_ahead=ahead))
         if self.on_issued:
             self.on_issued(view)
         return view
@@ -197,65 +219,58 @@ class QueueService:
 
     # --- calling ----------------------------------------------------------------------------------
     def call_next(self, counter_id: int, actor: Actor | None = None) -> TicketView | None:
-        """Call the oldest waiting visitor this counter serves; exactly once across all counters."""
+        """Call the oldest waiting visitor this counter serves; exactly once across all counters.
+
+        One statement picks and calls: UPDATE … WHERE id = (the oldest eligible row, locked with SKIP
+        LOCKED on PostgreSQL) RETURNING the row and its print status. The counter's state and "nothing
+        still called here" are conditions of that pick, so on the common path there is no other read;
+        only when it calls nobody do we look why (paused, closed, busy, or simply nobody waiting)."""
         categories = self._counter_categories(counter_id)
         now = self.clock.now()
         day = business_date(now)
-        with self.sessions.begin() as s:
-            state = self._counter_state(s, counter_id)
-            if state != q.CounterState.OPEN:
-                raise Conflict(
-                    f"{counter_id}番窓口は{'休止中' if state == q.CounterState.PAUSED else '閉鎖中'}です",
-                    f"counter {counter_id} is {state}",
-                )
-            active = s.scalars(
-                select(Ticket).where(
-                    Ticket.business_date == day, Ticket.counter_id == counter_id,
-                    Ticket.state.in_([q.TicketState.CALLED, q.TicketState.SERVING]),
-                )
-            ).first()
-            if active is not None:
-                raise Conflict(
-                    f"{active.number} の対応を完了してから次を呼び出してください",
-                    f"finish {active.number} before calling the next visitor",
-                    ticket_id=active.id,
-                )
-            stmt = (
-                select(Ticket)
-                .where(
-                    Ticket.business_date == day,
-                    Ticket.state == q.TicketState.WAITING,
-                    ((Ticket.target_counter_id.is_(None) & Ticket.category.in_(categories))
-                     | (Ticket.target_counter_id == counter_id)),
-                )
-                .order_by(Ticket.issued_at, Ticket.id)
-                .limit(1)
-            )
-            if self._is_pg(s):
-                # NO KEY UPDATE: does not collide with the key-share locks that foreign keys
-                # (audit entries, print records) take, so a ticket being printed is never skipped.
-                stmt = stmt.with_for_update(skip_locked=True, key_share=True)
-            t = s.scalars(stmt).first()
-            if t is None:
+        with self._change() as (s, events):
+            stmt = _call_next_statement(self._is_pg(s))
+            params = {"day": day, "counter": counter_id, "cats": list(categories), "now": now,
+                      "waiting": q.TicketState.WAITING.value, "open": q.CounterState.OPEN.value,
+                      "called": q.next_state(q.TicketState.WAITING, q.Action.CALL).value,
+                      "serving": q.TicketState.SERVING.value}
+            row = s.execute(stmt, params).first()
+            if row is None:
+                self._why_not_called(s, counter_id, day)
                 return None
-            t.state = q.next_state(q.TicketState(t.state), q.Action.CALL)
-            t.counter_id = counter_id
-            t.called_at = now
-            t.recall_count = 0
-            t.target_counter_id = None
-            audit.record(s, now, actor or Actor.system(), "ticket.call", t.number,
-                         f"counter={counter_id}", ticket_id=t.id)
-            view = self._view(s, t, now)
-        self._publish_called(view, counter_id, recall=False)
+            audit.record(s, now, actor or Actor.system(), "ticket.call", row.number,
+                         f"counter={counter_id}", ticket_id=row.id)
+            view = self._views(s, [row], now, prints={row.id: (row.print_printed, row.print_error)})[0]
+            events.append(self._called_event(view, counter_id, recall=False))
         return view
 
-    def _publish_called(self, view: TicketView, counter_id: int, recall: bool) -> None:
+    def _why_not_called(self, s: Session, counter_id: int, day: date) -> None:
+        """call_next picked nobody: say why if it is the counter (paused, closed, still busy)."""
+        state = self._counter_state(s, counter_id)
+        if state != q.CounterState.OPEN:
+            raise Conflict(
+                f"{counter_id}番窓口は{'休止中' if state == q.CounterState.PAUSED else '閉鎖中'}です",
+                f"counter {counter_id} is {state}",
+            )
+        active = s.execute(
+            select(Ticket.id, Ticket.number).where(
+                Ticket.business_date == day, Ticket.counter_id == counter_id, Ticket.state.in_(ACTIVE),
+            ).limit(1)
+        ).first()
+        if active is not None:
+            raise Conflict(
+                f"{active.number} の対応を完了してから次を呼び出してください",
+                f"finish {active.number} before calling the next visitor",
+                ticket_id=active.id,
+            )
+
+    def _called_event(self, view: TicketView, counter_id: int, recall: bool) -> TicketCalled:
         counter = self.settings.counter(counter_id)
-        self.bus.publish(TicketCalled(
+        return TicketCalled(
             at=self.clock.now(), ticket_id=view.id, number=view.number, spoken=view.spoken,
             category=view.category, counter_id=counter_id,
             counter_name_ja=counter.name_ja if counter else f"{counter_id}番窓口", recall=recall,
-        ))
+        )
 
     def act(self, ticket_id: int, action: q.Action, actor: Actor | None = None, *,
             counter_id: int | None = None, to_category: str | None = None,
@@ -269,13 +284,8 @@ class QueueService:
                 self._category(to_category)
             if to_counter is not None:
                 self._counter_categories(to_counter)
-        with self.sessions.begin() as s:
-            stmt = select(Ticket).where(Ticket.id == ticket_id)
-            if self._is_pg(s):
-                stmt = stmt.with_for_update()
-            t = s.scalars(stmt).first()
-            if t is None:
-                raise NotFound(f"番号札 {ticket_id} はありません", f"no ticket {ticket_id}")
+        with self._change() as (s, events):
+            t, prints = self._locked(s, ticket_id)
             try:
                 new_state = q.next_state(
                     q.TicketState(t.state), action, recall_count=t.recall_count,
@@ -310,42 +320,55 @@ class QueueService:
                 detail += f" to_category={to_category} to_counter={to_counter}"
             audit.record(s, now, actor or Actor.system(), f"ticket.{action.value}", t.number, detail,
                          ticket_id=t.id)
-            view = self._view(s, t, now)
-        if action is q.Action.FINISH:
-            self._estimate_cache = None
-        if action is q.Action.RECALL and acting_counter is not None:
-            self._publish_called(view, acting_counter, recall=True)
-        self.bus.publish(TicketStateChanged(
-            at=now, ticket_id=view.id, number=view.number, category=view.category, state=view.state,
-            counter_id=acting_counter, action=action.value,
-        ))
+            view = self._views(s, [t], now, prints=prints)[0]
+            if action is q.Action.RECALL and acting_counter is not None:
+                events.append(self._called_event(view, acting_counter, recall=True))
+            events.append(TicketStateChanged(
+                at=now, ticket_id=view.id, number=view.number, category=view.category, state=view.state,
+                counter_id=acting_counter, action=action.value,
+            ))
+        if action is q.Action.FINISH and t.started_at is not None:
+            self._add_service_time(view.business_date, view.category, _aware(t.started_at), now)
         return view
+
+    def _locked(self, s: Session, ticket_id: int) -> tuple[Ticket, dict[int, tuple[bool | None, str | None]]]:
+        """The ticket under a row lock (PostgreSQL), with its print status read in the same statement."""
+        row = s.execute(_locked_statement(self._is_pg(s)), {"tid": ticket_id}).first()
+        if row is None:
+            raise NotFound(f"番号札 {ticket_id} はありません", f"no ticket {ticket_id}")
+        t = row[0]
+        return t, {t.id: (row.print_printed, row.print_error)}
+
+    def _add_service_time(self, day: date, category: str, started: datetime, finished: datetime) -> None:
+        """A finish here counts in the wait estimate at once, without re-reading the day's service times
+        (that query grows with the day and ran after every finish)."""
+        cached = self._estimate_cache
+        if cached is None or cached[0] != day:
+            return
+        service = {k: list(v) for k, v in cached[2].items()}  # copy: readers may hold the old one
+        service.setdefault(category, []).append((finished - started).total_seconds() / 60)
+        self._estimate_cache = (cached[0], cached[1], service, cached[3])
 
     def take_over(self, ticket_id: int, counter_id: int, actor: Actor | None = None) -> TicketView:
         """Another counter takes a called or served visitor (e.g. the first counter's PC died)."""
         self._counter_categories(counter_id)
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            stmt = select(Ticket).where(Ticket.id == ticket_id)
-            if self._is_pg(s):
-                stmt = stmt.with_for_update()
-            t = s.scalars(stmt).first()
-            if t is None:
-                raise NotFound(f"番号札 {ticket_id} はありません", f"no ticket {ticket_id}")
+        with self._change() as (s, events):
+            t, prints = self._locked(s, ticket_id)
             if t.state not in q.ACTIVE_STATES:
                 raise Conflict(f"{t.number} は呼出中・対応中ではありません", f"{t.number} is not called or served")
             busy = s.scalars(select(Ticket.number).where(
                 Ticket.business_date == t.business_date, Ticket.counter_id == counter_id,
-                Ticket.state.in_(list(q.ACTIVE_STATES)), Ticket.id != t.id)).first()
+                Ticket.state.in_(ACTIVE), Ticket.id != t.id)).first()
             if busy:
                 raise Conflict(f"{counter_id}番窓口は {busy} の対応中です", f"counter {counter_id} is serving {busy}")
             previous = t.counter_id
             t.counter_id = counter_id
             audit.record(s, now, actor or Actor.system(), "ticket.take-over", t.number,
                          f"from={previous} to={counter_id}", ticket_id=t.id)
-            view = self._view(s, t, now)
-        self.bus.publish(TicketStateChanged(at=now, ticket_id=view.id, number=view.number, category=view.category,
-                                            state=view.state, counter_id=counter_id, action="take-over"))
+            view = self._views(s, [t], now, prints=prints)[0]
+            events.append(TicketStateChanged(at=now, ticket_id=view.id, number=view.number, category=view.category,
+                                             state=view.state, counter_id=counter_id, action="take-over"))
         return view
 
     # --- counters ---------------------------------------------------------------------------------
@@ -356,7 +379,7 @@ class QueueService:
     def set_counter_state(self, counter_id: int, state: q.CounterState, actor: Actor | None = None) -> None:
         self._counter_categories(counter_id)
         now = self.clock.now()
-        with self.sessions.begin() as s:
+        with self._change() as (s, events):
             row = s.get(Counter, counter_id)
             if row is None:
                 row = Counter(id=counter_id)
@@ -364,8 +387,8 @@ class QueueService:
             row.state = state
             row.updated_at = now
             audit.record(s, now, actor or Actor.system(), f"counter.{state.value}", str(counter_id))
+            events.append(CounterStateChanged(at=now, counter_id=counter_id, state=state.value))
         self._estimate_cache = None
-        self.bus.publish(CounterStateChanged(at=now, counter_id=counter_id, state=state.value))
 
     def counter_states(self) -> dict[int, q.CounterState]:
         with self.reads() as s:
@@ -476,16 +499,21 @@ class QueueService:
     def _view(self, s: Session, t: Ticket, now: datetime) -> TicketView:
         return self._views(s, [t], now)[0]
 
-    def _views(self, s: Session, tickets: list[Ticket], now: datetime) -> list[TicketView]:
+    def _views(self, s: Session, tickets: Sequence[Any], now: datetime,
+               prints: dict[int, tuple[bool | None, str | None]] | None = None) -> list[TicketView]:
+        """Views of tickets (ORM rows, or result rows with the same column names). `prints`: each ticket's
+        (printed, error) when the caller already read them with the ticket (then no query here)."""
         if not tickets:
             return []
         days = {t.business_date for t in tickets}
         waiting = [t for t in tickets if t.state == q.TicketState.WAITING]
         ahead_of = self._ahead(s, waiting, days)
-        # Estimates from today's service times and open counters: cached, not a query per view.
-        service, counters = self._estimate_inputs(next(iter(days)), now, s)
-        prints = {p.ticket_id: p for p in s.scalars(
-            select(TicketPrint).where(TicketPrint.ticket_id.in_([t.id for t in tickets])))}
+        # Estimates from today's service times and open counters, for waiting tickets only: cached, not a
+        # query per view; a called or finished ticket has no estimate.
+        service, counters = self._estimate_inputs(next(iter(days)), now, s) if waiting else ({}, {})
+        if prints is None:
+            prints = {p.ticket_id: (p.printed, p.error) for p in s.scalars(
+                select(TicketPrint).where(TicketPrint.ticket_id.in_([t.id for t in tickets])))}
         out = []
         for t in tickets:
             cat = self.settings.category(t.category)
@@ -501,8 +529,8 @@ class QueueService:
                     ahead, service.get(t.category, []), cat.default_service_minutes if cat else 10.0,
                     self._serving_counters(t.category, counters),
                 ) if t.state == q.TicketState.WAITING else 0,
-                printed=prints[t.id].printed if t.id in prints else None,
-                print_error=prints[t.id].error if t.id in prints else None,
+                printed=prints.get(t.id, (None, None))[0],
+                print_error=prints.get(t.id, (None, None))[1],
                 token=t.token, business_date=t.business_date,
             ))
         return out
@@ -536,6 +564,62 @@ class QueueService:
     def counter_states_in(self, s: Session) -> dict[int, q.CounterState]:
         rows = {r.id: q.CounterState(r.state) for r in s.scalars(select(Counter))}
         return {c.id: rows.get(c.id, q.CounterState.OPEN) for c in self.settings.counters}
+
+
+ACTIVE = [q.TicketState.CALLED, q.TicketState.SERVING]  # a counter is busy with such a ticket
+
+
+def _print_columns() -> tuple[Any, Any]:
+    """A ticket's print status as two columns of the statement that reads the ticket (no second query)."""
+    return (
+        select(TicketPrint.printed).where(TicketPrint.ticket_id == Ticket.id).scalar_subquery()
+        .correlate(Ticket).label("print_printed"),
+        select(TicketPrint.error).where(TicketPrint.ticket_id == Ticket.id).scalar_subquery()
+        .correlate(Ticket).label("print_error"),
+    )
+
+
+@functools.cache
+def _locked_statement(pg: bool) -> Any:
+    """The ticket by id (:tid) with its print status, row-locked on PostgreSQL. Built once: building a
+    statement costs more Python than executing a cached one."""
+    stmt = select(Ticket, *_print_columns()).where(Ticket.id == bindparam("tid"))
+    return stmt.with_for_update(of=Ticket) if pg else stmt
+
+
+@functools.cache
+def _call_next_statement(pg: bool) -> Any:
+    """call_next's one statement: pick the oldest eligible waiting ticket and call it, in one round trip.
+
+    The pick is a scalar subquery (PostgreSQL runs it once, before the update) that locks its row with
+    FOR NO KEY UPDATE SKIP LOCKED, so concurrent callers on every daemon take different rows — exactly
+    once. NO KEY UPDATE does not collide with the key-share locks that foreign keys (audit entries, print
+    records) take, so a ticket being printed is never skipped. The counter's own conditions (open, not
+    still busy with a called or served ticket) are uncorrelated, so they are checked once, and a counter
+    that may not call locks nothing. On SQLite the transaction holds the write lock from BEGIN IMMEDIATE.
+    Written as SQL text once: building the equivalent expression per call cost more Python than the rest
+    of the call."""
+    cols = list(Ticket.__table__.c)
+    sql = f"""
+        UPDATE tickets SET state = :called, counter_id = :counter, called_at = :now, recall_count = 0,
+               target_counter_id = NULL
+        WHERE id = (
+            SELECT t.id FROM tickets t
+            WHERE t.business_date = :day AND t.state = :waiting
+              AND ((t.target_counter_id IS NULL AND t.category IN :cats) OR t.target_counter_id = :counter)
+              AND NOT EXISTS (SELECT 1 FROM tickets a WHERE a.business_date = :day AND a.counter_id = :counter
+                              AND a.state IN (:called, :serving))
+              AND NOT EXISTS (SELECT 1 FROM counters c WHERE c.id = :counter AND c.state <> :open)
+            ORDER BY t.issued_at, t.id LIMIT 1{" FOR NO KEY UPDATE SKIP LOCKED" if pg else ""})
+        RETURNING {", ".join(c.name for c in cols)},
+            (SELECT p.printed FROM ticket_prints p WHERE p.ticket_id = tickets.id) AS print_printed,
+            (SELECT p.error FROM ticket_prints p WHERE p.ticket_id = tickets.id) AS print_error"""
+    return (
+        text(sql)
+        .bindparams(bindparam("day", type_=Date()), bindparam("now", type_=UtcDateTime()),
+                    bindparam("cats", expanding=True))
+        .columns(*cols, column("print_printed", Boolean()), column("print_error", String()))
+    )
 
 
 def _aware(dt: datetime) -> datetime:
