@@ -8,6 +8,10 @@
 - Rate limiting: failed logins per (name, client) are rows in the shared database, so every daemon of
   the office counts the same failures; past the limit the login is refused with 429 before the
   password is even checked.
+- Who a request is: the token or session lookup is cached for `AUTH_CACHE_SECONDS` (a busy counter makes
+  several requests a second, each was a database round trip). Logout, a password change and a token
+  revocation made by this daemon drop the cache at once; the same change made elsewhere (another daemon,
+  `station token revoke`) takes effect here within those seconds. Expiry is checked on every request.
 - Audit: login, logout, failed and refused logins, user and token creation, with the same `Actor`
   as every other change. Never a password, a token or a typed-in name that matches no user (it may be
   a password typed into the wrong field).
@@ -18,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -37,6 +43,9 @@ from station.services.errors import Conflict, Invalid, NotFound, ServiceError
 from station.store.models import AuditEntry, Ticket
 from station.store.models_auth import ApiToken, AuthSession, LoginFailure, User
 
+AUTH_CACHE_SECONDS = 2.0  # how long a looked-up token or session is trusted without asking the database
+AUTH_CACHE_MAX = 1000  # entries; past this the cache starts again (only real tokens and sessions get in)
+_monotonic = time.monotonic  # the cache's clock (tests replace it: the cache is not the station's clock)
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "stn_"
@@ -151,6 +160,32 @@ class AuthService:
         self.clock = clock
         self.hasher = hasher or PasswordHasher()
         self._dummy_hash: str | None = None
+        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._cache_lock = threading.Lock()
+
+    # --- the lookup cache ------------------------------------------------------------------------
+    def _cached(self, key: str) -> Principal | None:
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        if hit is None or _monotonic() - hit[0] > AUTH_CACHE_SECONDS:
+            return None
+        p = hit[1]
+        if p.expires_at is not None and p.expires_at <= self.clock.now():
+            return None
+        return p
+
+    def _remember(self, key: str, principal: Principal) -> None:
+        with self._cache_lock:
+            if len(self._cache) >= AUTH_CACHE_MAX:
+                self._cache.clear()
+            self._cache[key] = (_monotonic(), principal)
+
+    def forget_logins(self) -> None:
+        """Drop every cached token and session lookup: the next request of each asks the database again.
+        Called after every change that can end a login (logout, password, token revocation); call it too
+        after deactivating a user."""
+        with self._cache_lock:
+            self._cache.clear()
 
     # --- validation ------------------------------------------------------------------------------
     def _check_name(self, name: str) -> str:
@@ -204,6 +239,7 @@ class AuthService:
             u.password_hash = pw_hash
             s.execute(delete(AuthSession).where(AuthSession.user_id == u.id))  # log out everywhere
             audit.record(s, now, actor or Actor("cli"), "user.password", name)
+        self.forget_logins()
 
     def list_users(self) -> list[UserView]:
         with self.sessions() as s:
@@ -259,6 +295,7 @@ class AuthService:
                 raise NotFound(f"トークン「{name}」はありません", f"no token {name!r}")
             t.revoked_at = now
             audit.record(s, now, actor or Actor("cli"), "token.revoke", name)
+        self.forget_logins()
 
     def list_tokens(self) -> list[TokenView]:
         with self.sessions() as s:
@@ -269,11 +306,17 @@ class AuthService:
     def principal_from_token(self, secret: str) -> Principal | None:
         if not secret.startswith(TOKEN_PREFIX):
             return None
+        key = "t:" + _sha256(secret)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
         with self.sessions() as s:
-            t = s.scalars(select(ApiToken).where(ApiToken.token_hash == _sha256(secret))).first()
+            t = s.scalars(select(ApiToken).where(ApiToken.token_hash == key[2:])).first()
             if t is None or t.revoked_at is not None:
                 return None
-            return Principal(name=f"token:{t.name}", role=t.role, counter_id=t.counter_id, via="token")
+            p = Principal(name=f"token:{t.name}", role=t.role, counter_id=t.counter_id, via="token")
+        self._remember(key, p)
+        return p
 
     # --- login, sessions -------------------------------------------------------------------------
     def _verify_dummy(self, password: str) -> None:
@@ -356,19 +399,25 @@ class AuthService:
     def principal_from_session(self, secret: str) -> Principal | None:
         if not secret:
             return None
+        key = "s:" + _sha256(secret)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
         now = self.clock.now()
         with self.sessions() as s:
             row = s.execute(
                 select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-                .where(AuthSession.id_hash == _sha256(secret))
+                .where(AuthSession.id_hash == key[2:])
             ).first()
             if row is None:
                 return None
             sess, user = row
             if sess.expires_at <= now or not user.active:
                 return None
-            return Principal(name=user.name, role=user.role, counter_id=sess.counter_id, via="session",
-                             csrf_token=sess.csrf_token, expires_at=sess.expires_at)
+            p = Principal(name=user.name, role=user.role, counter_id=sess.counter_id, via="session",
+                          csrf_token=sess.csrf_token, expires_at=sess.expires_at)
+        self._remember(key, p)
+        return p
 
     def logout(self, secret: str, actor: Actor) -> bool:
         now = self.clock.now()
@@ -376,6 +425,7 @@ class AuthService:
             n = s.execute(delete(AuthSession).where(AuthSession.id_hash == _sha256(secret))).rowcount
             if n:
                 audit.record(s, now, actor, "auth.logout", actor.name)
+        self.forget_logins()
         return bool(n)
 
     # --- what the web layer's scope checks need ---------------------------------------------------
