@@ -121,6 +121,29 @@ def vm_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far, from /proc/<pid>/stat (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU used so far by every `postgres` process on this machine (the server and its backends, also
+    backends that ended: their time is in the postmaster's children totals)."""
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        if "(postgres)" in stat:
+            fields = stat.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def api_headers(config: Path, data_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     """Headers a script needs to call state-changing endpoints: a supervisor API token when the daemon
     has logins (`station token create`), nothing when it has none yet."""
@@ -157,10 +180,11 @@ def pg_database(prefix: str = "station_bench") -> tuple[str, object]:
 
 
 def start_profile(pid: int, out: Path) -> subprocess.Popen[bytes]:
-    """py-spy on a daemon while it works (collapsed stacks, `--profile DIR`; py-spy must be installed)."""
+    """py-spy on a daemon while it works (collapsed stacks, `--profile DIR`; py-spy must be installed): only
+    samples that hold the GIL, i.e. where the daemon spends CPU in Python, not where it waits."""
     out.mkdir(parents=True, exist_ok=True)
     spy = Path(sys.executable).with_name("py-spy")
-    return subprocess.Popen([str(spy), "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
+    return subprocess.Popen([str(spy), "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "--gil",
                              "--nonblocking", "-o", str(out / f"daemon-{pid}.txt")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -187,3 +211,53 @@ def top_frames(path: Path, n: int = 25) -> list[str]:
             for frame in {re.sub(r":\d+\)", ")", fr) for fr in stack.split(";")}:
                 incl[frame] += int(k)
     return [f"{v / max(total, 1) * 100:5.1f}%  {k}" for k, v in incl.most_common(n)]
+
+
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client on one asyncio connection, for load generators.
+
+    httpx cost ~2 ms of CPU per request on this machine — a third of what the daemons themselves spent —
+    and it runs on the same 2 cores, so the bench measured its own client. This one writes the request
+    bytes and reads the status line, the headers and a Content-Length body; nothing else (no redirects,
+    no chunked bodies: uvicorn sends Content-Length for every JSON answer of the API)."""
+
+    def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        self.extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self._rw: tuple[object, object] | None = None
+
+    async def post(self, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        import asyncio
+
+        if self._rw is None:
+            self._rw = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self._rw
+        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+        writer.write(head.encode() + body)  # type: ignore[attr-defined]
+        status_line = await reader.readline()  # type: ignore[attr-defined]
+        if not status_line:
+            raise ConnectionError("the daemon closed the connection")
+        status = int(status_line.split(b" ", 2)[1])
+        length = 0
+        close = False
+        while True:
+            line = await reader.readline()  # type: ignore[attr-defined]
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            key = name.strip().lower()
+            if key == b"content-length":
+                length = int(value)
+            elif key == b"connection" and value.strip().lower() == b"close":
+                close = True
+        data = await reader.readexactly(length) if length else b""  # type: ignore[attr-defined]
+        if close:
+            await self.aclose()
+        return status, data
+
+    async def aclose(self) -> None:
+        if self._rw is not None:
+            writer = self._rw[1]
+            self._rw = None
+            writer.close()  # type: ignore[attr-defined]

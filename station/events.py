@@ -192,8 +192,14 @@ def event_types() -> dict[str, type[Event]]:
     return out
 
 
+_TYPES: dict[str, type[Event]] = {}
+
+
 def event_from_payload(name: str, payload: dict[str, Any]) -> Event | None:
-    cls = event_types().get(name)
+    cls = _TYPES.get(name)
+    if cls is None:  # first use, or a class defined since: walk the classes again (not once per event)
+        _TYPES.update(event_types())
+        cls = _TYPES.get(name)
     if cls is None:
         return None
     data = dict(payload)
@@ -207,6 +213,8 @@ class Transport(Protocol):
     def send(self, event: Event) -> None: ...
 
     def send_in(self, conn: Any, events: Sequence[Event]) -> None: ...
+
+    def announce(self) -> None: ...
 
     def fetch_since(self, seq: int, limit: int) -> list[Envelope]: ...
 
@@ -237,13 +245,20 @@ class EventBus:
         """Write the events of a change in the change's own transaction (`conn`, a SQLAlchemy Connection
         inside it), so they commit together with it — or not at all — and are announced at that commit.
 
-        True when the transport took them; False when there is none (SQLite, one PC): the caller then
-        `publish`es them after its commit, as before. An error here fails the caller's transaction."""
+        True when the transport took them (the caller then calls `announce` after its commit); False when
+        there is none (SQLite, one PC): the caller then `publish`es them after its commit, as before. An
+        error here fails the caller's transaction."""
         transport = self.transport
         if transport is None or not events:
             return False
         transport.send_in(conn, events)
         return True
+
+    def announce(self) -> None:
+        """After the commit of a transaction whose events went through `publish_in`: wake the daemons."""
+        transport = self.transport
+        if transport is not None:
+            transport.announce()
 
     def publish(self, event: Event) -> None:
         """Safe from any thread."""

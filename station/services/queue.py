@@ -121,18 +121,21 @@ class QueueService:
         """A write transaction and the events that announce it.
 
         On PostgreSQL the events are written in the same transaction (one commit, no second connection;
-        the change, its audit entry and its event commit together and NOTIFY fires at that commit). Alone
+        the change, its audit entry and its event commit together; the daemons are woken after it). Alone
         (SQLite) they are published right after the commit. Either way nobody hears of a change that did
         not commit."""
         events: list[Event] = []
+        staged = False
         with self.sessions.begin() as s:
             yield s, events
             if events:
                 s.flush()  # the change first: its row locks are taken before the event's seq is drawn
-                if self.bus.publish_in(s.connection(), events):
-                    events = []
-        for event in events:
-            self.bus.publish(event)
+                staged = self.bus.publish_in(s.connection(), events)
+        if staged:
+            self.bus.announce()
+        else:
+            for event in events:
+                self.bus.publish(event)
 
     def cutoff_minutes(self, cat: CategorySettings) -> int:
         return cat.cutoff_minutes if cat.cutoff_minutes is not None else self.settings.calendar.default_cutoff_minutes

@@ -1,9 +1,11 @@
 """The event bus across daemons: PostgreSQL numbers each event, NOTIFY wakes every daemon's listener.
 
 Publishing takes no office-wide lock. An event row is inserted either in the transaction of the change it
-announces (`send_in`: committed with the change or not at all; NOTIFY fires at that commit) or on its own
-(`send`). Sequence values are handed out at insert time but become visible at commit, so two publishers
-may commit out of order: a reader can see seq 11 while seq 10 is still in flight (or was rolled back and
+announces (`send_in`: committed with the change or not at all) or on its own (`send`); after the commit a
+background thread sends one NOTIFY for whatever was committed meanwhile (`announce`).
+
+Sequence values are handed out at insert time but become visible at commit, so two publishers may commit
+out of order: a reader can see seq 11 while seq 10 is still in flight (or was rolled back and
 will never appear). The listener therefore delivers only a gap-free prefix. On a gap it inserts a
 placeholder row (`_gap`) for each missing seq with ON CONFLICT DO NOTHING, which
 
@@ -44,15 +46,22 @@ GAP = "_gap"  # the name of a placeholder row: a seq that carries no event
 BATCH = 2000
 MAX_GAP = 100_000  # larger gaps only come from rows pruned under a listener that lagged for days
 _SEND = text(
-    "WITH ins AS (INSERT INTO events (name, payload, at) VALUES (:name, :payload, :at) "
-    "ON CONFLICT (seq) DO NOTHING RETURNING seq) "
-    "SELECT seq, pg_notify(:ch, seq::text) FROM ins"
+    "INSERT INTO events (name, payload, at) VALUES (:name, :payload, :at) ON CONFLICT (seq) DO NOTHING RETURNING seq"
 )
-_FILL = text(
-    "INSERT INTO events (seq, name, payload, at) SELECT g, :gap, '{}', :at "
-    "FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g "
-    "ON CONFLICT (seq) DO NOTHING"
+# The listener's statements, on its own psycopg connection
+_READ_RAW = "SELECT seq, name, payload, at FROM events WHERE seq > %s ORDER BY seq LIMIT %s"
+_FILL_RAW = (
+    "INSERT INTO events (seq, name, payload, at) SELECT g, %s, '{}', %s "
+    "FROM generate_series(%s::bigint, %s::bigint) AS g ON CONFLICT (seq) DO NOTHING"
 )
+
+
+def _seq(payload: str) -> int:
+    """The seq a notification announces; -1 when unreadable (then the listener reads anyway)."""
+    try:
+        return int(payload)
+    except ValueError:
+        return -1
 
 
 def _psycopg_dsn(engine: Engine) -> str:
@@ -60,12 +69,13 @@ def _psycopg_dsn(engine: Engine) -> str:
 
 
 def insert_event(conn: Connection, event: Event) -> int:
-    """Insert one event row (and its NOTIFY) on `conn`, in whatever transaction `conn` is in.
+    """Insert one event row on `conn`, in whatever transaction `conn` is in (the NOTIFY comes after its
+    commit, from `PgEventTransport.announce`).
 
     Returns the seq. Retries with a new seq when a listener has already claimed the one this insert drew
     (see the module docstring): that can only happen to a publisher slower than the reader's gap check."""
     payload = json.dumps(event.payload(), ensure_ascii=False, default=str)
-    params = {"name": event.name, "payload": payload, "at": event.at, "ch": CHANNEL}
+    params = {"name": event.name, "payload": payload, "at": event.at}
     for _ in range(100):
         seq = conn.execute(_SEND, params).scalar()
         if seq is not None:
@@ -82,19 +92,62 @@ class PgEventTransport:
         self.connected = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._notifier: threading.Thread | None = None
+        self._wake = threading.Event()  # something was published here: NOTIFY the office
+        self._published = 0  # the highest seq this daemon has inserted
+        self._published_lock = threading.Lock()
 
     # sending ---------------------------------------------------------------------------------------
     def send(self, event: Event) -> None:
         """An event on its own (device status, a printed ticket …): one statement and its commit."""
         with self.engine.connect() as c:
-            insert_event(c, event)
+            seq = insert_event(c, event)
             c.commit()
+        self._inserted(seq)
+        self.announce()
 
     def send_in(self, conn: Connection, events: Sequence[Event]) -> None:
         """Events of a change, written in the change's own transaction on `conn`: they commit together
-        (an audit entry, a state change and its announcement are never split), at one commit."""
+        (an audit entry, a state change and its announcement are never split), at one commit. The caller
+        calls `announce` after that commit."""
         for event in events:
-            insert_event(conn, event)
+            self._inserted(insert_event(conn, event))
+
+    def _inserted(self, seq: int) -> None:
+        with self._published_lock:
+            self._published = max(self._published, seq)
+
+    def announce(self) -> None:
+        """Wake every daemon's listener — after the commit, from a background thread.
+
+        Why not NOTIFY in the publishing transaction: PostgreSQL serialises the commits of all transactions
+        that NOTIFY on one database-wide lock, held through the commit's WAL flush; under load that was the
+        top wait again (as the advisory lock before it). Here one NOTIFY on the notifier's own connection
+        covers however many events were committed since the last one, and a missed one costs at most the
+        listeners' poll interval: delivery never depends on it."""
+        self._wake.set()
+
+    def _notify_loop(self) -> None:
+        dsn = _psycopg_dsn(self.engine)
+        conn: psycopg.Connection[Any] | None = None
+        while not self._stop.is_set():
+            if not self._wake.wait(0.5):
+                continue
+            self._wake.clear()
+            with self._published_lock:
+                seq = self._published
+            try:
+                if conn is None or conn.closed:
+                    conn = psycopg.connect(dsn, autocommit=True, connect_timeout=3)
+                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(seq)))
+            except Exception as e:  # the listeners' polling covers it; try a new connection next time
+                log.debug("event notify failed (%s)", type(e).__name__)
+                if conn is not None:
+                    conn.close()
+                conn = None
+                self._stop.wait(0.2)
+        if conn is not None:
+            conn.close()
 
     def fetch_since(self, seq: int, limit: int = BATCH) -> list[Envelope]:
         """Events after `seq` that this daemon has already delivered (a settled, gap-free prefix): what a
@@ -128,34 +181,39 @@ class PgEventTransport:
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="pg-events", daemon=True)
         self._thread.start()
+        self._notifier = threading.Thread(target=self._notify_loop, name="pg-events-notify", daemon=True)
+        self._notifier.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread:
-            self._thread.join(5)
-            self._thread = None
+        self._wake.set()
+        for t in (self._thread, self._notifier):
+            if t:
+                t.join(5)
+        self._thread = self._notifier = None
 
-    def _settle(self, lo: int, hi: int, at: datetime) -> None:
+    def _settle(self, conn: psycopg.Connection[Any], lo: int, hi: int, at: datetime) -> None:
         """Make seqs lo..hi final: wait for rows in flight, claim the ones nobody will write."""
         if hi - lo >= MAX_GAP:
             log.warning("event seqs %s..%s are gone (pruned); skipping them", lo, hi)
             self.last_seq = hi
             return
-        with self.engine.connect() as c:
-            c.execute(_FILL, {"gap": GAP, "at": at, "lo": lo, "hi": hi})
-            c.commit()
+        conn.execute(_FILL_RAW, (GAP, at, lo, hi))
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, conn: psycopg.Connection[Any]) -> None:
+        """Deliver every settled event after last_seq, reading on the listening connection itself
+        (autocommit): no pool checkout, no transaction, no statement to build — this runs for nearly
+        every event on every daemon."""
         while True:
-            rows = self._rows(self.last_seq, BATCH)
-            for r in rows:
-                if r.seq > self.last_seq + 1:
-                    self._settle(self.last_seq + 1, r.seq - 1, r.at)
+            rows = conn.execute(_READ_RAW, (self.last_seq, BATCH)).fetchall()
+            for seq, name, payload, at in rows:
+                if seq > self.last_seq + 1:
+                    self._settle(conn, self.last_seq + 1, seq - 1, at)
                     break  # read again from last_seq: the gap now holds late events or placeholders
-                ev = self._event(r.name, r.payload)
+                ev = self._event(name, payload)
                 if ev is not None:
-                    self.bus.deliver(Envelope(r.seq, ev))
-                self.last_seq = r.seq
+                    self.bus.deliver(Envelope(seq, ev))
+                self.last_seq = seq
             else:
                 if len(rows) < BATCH:
                     return
@@ -168,13 +226,17 @@ class PgEventTransport:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.connected.set()
                     self._prune()
-                    self._catch_up()  # what happened while we were away
+                    self._catch_up(conn)  # what happened while we were away
                     while not self._stop.is_set():
                         # Wake on a notification or after poll_interval; either way read what is new,
-                        # so nothing depends on a notification arriving.
-                        for _n in conn.notifies(timeout=self.poll_interval, stop_after=1):
-                            pass
-                        self._catch_up()
+                        # so nothing depends on a notification arriving. A notification whose event an
+                        # earlier read already delivered (one read takes every committed event) costs no
+                        # query: under load that is most of them.
+                        newest = 0
+                        for n in conn.notifies(timeout=self.poll_interval, stop_after=1):
+                            newest = _seq(n.payload)
+                        if newest <= 0 or newest > self.last_seq:
+                            self._catch_up(conn)
             except Exception as e:
                 if self.connected.is_set():
                     log.warning("event listener lost the database (%s); reconnecting", type(e).__name__)
