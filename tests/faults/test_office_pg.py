@@ -89,7 +89,8 @@ def test_three_daemons_thirty_counters_every_ticket_called_once(tmp_path: Path, 
 
     def issue_stream() -> None:
         rnd = random.Random(1)
-        with httpx.Client(timeout=10) as c:
+        # an authenticated script: the per-kiosk rate limit (web/ratelimit.py) is for anonymous clients
+        with httpx.Client(timeout=10, headers=auth) as c:
             while not stop_issuing.is_set():
                 d = rnd.choice(daemons)
                 r = c.post(f"{d.url}/api/tickets", json={"category": rnd.choice("ABCD")})

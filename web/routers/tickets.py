@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, status
+from fastapi import APIRouter, Body, Depends, Path, Query, status
 
 from station.domain.queue import Action
 from station.slips.ticket import status_url
 from web.deps import ActorDep, StationDep
+from web.ratelimit import ticket_rate_limit
 from web.schemas import (
     ActionIn,
     ErrorOut,
@@ -31,9 +32,12 @@ def ticket_out(view: object) -> TicketOut:
     return TicketOut(**dataclasses.asdict(view))  # type: ignore[call-overload]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=IssuedTicketOut, responses=ERRORS)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=IssuedTicketOut,
+             responses={**ERRORS, 429: {"model": ErrorOut, "description": "too many tickets from this client"}},
+             dependencies=[Depends(ticket_rate_limit)])
 def issue_ticket(body: TicketIn, station: StationDep, actor: ActorDep) -> IssuedTicketOut:
-    """Issue a numbered ticket (what the kiosk does). 409 when closed, 422 for an unknown category."""
+    """Issue a numbered ticket (what the kiosk does). 409 when closed, 422 for an unknown category, 429 when
+    this client issued too many in the last minute (web/ratelimit.py; the dispenser button is not limited)."""
     view = station.queue.issue(body.category, source="api", actor=actor)
     return IssuedTicketOut(**dataclasses.asdict(view), status_url=status_url(station.settings, view.token))
 
