@@ -8,10 +8,12 @@
 - Rate limiting: failed logins per (name, client) are rows in the shared database, so every daemon of
   the office counts the same failures; past the limit the login is refused with 429 before the
   password is even checked.
-- Who a request is: the token or session lookup is cached for `AUTH_CACHE_SECONDS` (a busy counter makes
-  several requests a second, each was a database round trip). Logout, a password change and a token
-  revocation made by this daemon drop the cache at once; the same change made elsewhere (another daemon,
-  `station token revoke`) takes effect here within those seconds. Expiry is checked on every request.
+- Who a request is: on PostgreSQL the token or session lookup is cached for `AUTH_CACHE_SECONDS` (a busy
+  counter makes several requests a second, and each lookup was a pool checkout, a ping and three round
+  trips). Logout, a password change and a token revocation made by this daemon drop the cache at once;
+  the same change made elsewhere (another daemon, `station token revoke`) takes effect here within those
+  seconds. Expiry is checked on every request. On SQLite (one PC, where the lookup is a local file read
+  and the commands beside the daemon expect their change to count at once) nothing is cached.
 - Audit: login, logout, failed and refused logins, user and token creation, with the same `Actor`
   as every other change. Never a password, a token or a typed-in name that matches no user (it may be
   a password typed into the wrong field).
@@ -162,9 +164,13 @@ class AuthService:
         self._dummy_hash: str | None = None
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._cache_lock = threading.Lock()
+        bind = sessions.kw.get("bind")
+        self._cache_on = getattr(getattr(bind, "dialect", None), "name", "") == "postgresql"
 
     # --- the lookup cache ------------------------------------------------------------------------
     def _cached(self, key: str) -> Principal | None:
+        if not self._cache_on:
+            return None
         with self._cache_lock:
             hit = self._cache.get(key)
         if hit is None or _monotonic() - hit[0] > AUTH_CACHE_SECONDS:
@@ -175,6 +181,8 @@ class AuthService:
         return p
 
     def _remember(self, key: str, principal: Principal) -> None:
+        if not self._cache_on:
+            return
         with self._cache_lock:
             if len(self._cache) >= AUTH_CACHE_MAX:
                 self._cache.clear()
