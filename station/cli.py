@@ -17,6 +17,7 @@ from station.cli_report import install as install_report_commands
 from station.cli_stock import stock_app
 from station.cli_users import token_app, user_app
 from station.config import ConfigError, StationSettings, load_settings
+from station.logfilter import install as install_log_filter
 
 app = typer.Typer(help="マイナンバーカード窓口ステーション / My Number Card counter station",
                   no_args_is_help=True, add_completion=False)
@@ -52,6 +53,7 @@ def main(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = No
          verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_filter()  # no individual number or personal value reaches a log line (D-ALL-2)
     obj = _Ctx()
     obj.config, obj.data_dir = config, data_dir
     ctx.obj = obj
@@ -118,8 +120,9 @@ def run(
                f"display {url}/display{', simulator ' + url + '/sim' if simulate else ''})")
     if the_clock.simulated:
         typer.echo(f"station: 時刻はシミュレーションです / simulated clock, now {the_clock.now():%Y-%m-%d %H:%M}")
+    # log_config=None: uvicorn's loggers propagate to the root handler and so through the personal-data filter.
     uvicorn.run(web, host=settings.server.host, port=settings.server.port, log_level="info",
-                timeout_graceful_shutdown=3)
+                timeout_graceful_shutdown=3, log_config=None)
 
 
 @db_app.command("upgrade")

@@ -60,6 +60,9 @@ class SecuritySettings(BaseModel):
     # Failed logins per user name and client within the window before 429.
     login_max_failures: int = Field(5, ge=1, le=100)
     login_window_minutes: int = Field(5, ge=1, le=24 * 60)
+    # Tickets per minute one anonymous client (the kiosk) may take over HTTP before 429; 0 = no limit.
+    # The dispenser button and logged-in staff are never limited.
+    ticket_rate_per_minute: int = Field(30, ge=0, le=10_000)
 
 
 class DatabaseSettings(BaseModel):

@@ -22,7 +22,6 @@ from fastapi import HTTPException, Request
 if TYPE_CHECKING:
     from station.app import Station
 
-DEFAULT_PER_MINUTE = 30  # a person at a touch screen takes a few seconds per ticket; 30 a minute is a flood
 WINDOW = timedelta(minutes=1)
 MAX_CLIENTS = 10_000  # addresses remembered at most; past this, idle ones are forgotten first
 
@@ -57,12 +56,6 @@ class SlidingWindow:
             self._hits.clear()
 
 
-def per_minute(station: Station) -> int:
-    """The configured limit. `security.ticket_rate_per_minute` (int, 0 = off) once config.py has it."""
-    value = getattr(station.settings.security, "ticket_rate_per_minute", DEFAULT_PER_MINUTE)
-    return int(value) if value is not None else DEFAULT_PER_MINUTE
-
-
 def _window(request: Request) -> SlidingWindow:
     state = request.app.state
     window = getattr(state, "ticket_rate_window", None)
@@ -75,7 +68,7 @@ def ticket_rate_limit(request: Request) -> None:
     """FastAPI dependency for `POST /api/tickets` (runs after the app-wide security check has set
     request.state.user)."""
     station: Station = request.app.state.station
-    limit = per_minute(station)
+    limit = station.settings.security.ticket_rate_per_minute  # a person takes seconds per ticket; 30/min is a flood
     if limit <= 0 or getattr(request.state, "user", None) is not None:
         return
     client = request.client.host if request.client else ""

@@ -18,11 +18,8 @@ LIMIT = 3
 
 
 @pytest.fixture
-def app(any_station: Station, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    if hasattr(any_station.settings.security, "ticket_rate_per_minute"):  # once config.py has the field
-        any_station.settings.security.ticket_rate_per_minute = LIMIT  # type: ignore[attr-defined]
-    else:
-        monkeypatch.setattr(ratelimit, "DEFAULT_PER_MINUTE", LIMIT)
+def app(any_station: Station) -> Iterator[object]:
+    any_station.settings.security.ticket_rate_per_minute = LIMIT
     any_station.settings.server.allow_networks = [*any_station.settings.server.allow_networks, "192.168.10.0/24"]
     yield create_app(any_station, manage_lifecycle=False)
 
