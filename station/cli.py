@@ -84,6 +84,10 @@ def run(
     """カウンターを起動する / run the counter daemon (devices, web panel, API)."""
     import uvicorn
 
+    from station.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any thread starts: RSS stays flat over a busy day
+
     from station.app import Station, load_business_calendar
     from station.clock import ClockSpecError, clock_from_spec
     from web.app import create_app
