@@ -56,9 +56,13 @@ class ButtonSimulator:
         The sleep here imitates the physical timing of the contact; it is not test synchronisation.
         """
         gap = within_ms / 1000.0 / max(times - 1, 1)
+        start = time.monotonic()
         for i in range(times):
-            if i:
-                time.sleep(gap)
+            # Against the start, not the last press: oversleeping on a busy machine must not stretch the
+            # bounce past its window (that would be two real presses, not a bounce).
+            delay = start + i * gap - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
             self.press(code)
 
     def unplug(self) -> None:

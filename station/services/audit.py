@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
+from sqlalchemy import insert as sql_insert
 from sqlalchemy.orm import Session
 
 from station.store.models import AuditEntry
@@ -38,3 +40,20 @@ def record(
             client=actor.client, ticket_id=ticket_id,
         )
     )
+
+
+_INSERT = sql_insert(AuditEntry)
+
+
+def insert(
+    conn: Connection,
+    at: datetime,
+    actor: Actor,
+    action: str,
+    target: str = "",
+    detail: str = "",
+    ticket_id: int | None = None,
+) -> None:
+    """`record` for hot paths that write through the transaction's connection (no ORM unit of work)."""
+    conn.execute(_INSERT, {"at": at, "actor": actor.name, "action": action, "target": target,
+                           "detail": detail, "client": actor.client, "ticket_id": ticket_id})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Date, String, bindparam, column, func, select, text, update
+from sqlalchemy import Boolean, Date, String, and_, bindparam, column, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -154,29 +154,29 @@ class QueueService:
         day = business_date(now)
         service, states = self._estimate_inputs(day, now)
         with self._change() as (s, events):
+            # Core statements built once (module level) on the session's own connection: the ORM's unit of
+            # work costs more Python than the whole SQLite commit on the press → print path.
+            conn = s.connection()
             seq = self._next_seq(s, day, cat.code)
-            ahead = s.scalar(
-                select(func.count()).select_from(Ticket).where(
-                    Ticket.business_date == day, Ticket.category == cat.code,
-                    Ticket.state == q.TicketState.WAITING,
-                )
-            ) or 0
-            t = Ticket(
-                business_date=day, category=cat.code, seq=seq, number=q.format_number(cat.prefix, seq),
-                state=q.TicketState.WAITING, source=source, token=secrets.token_urlsafe(18),
-                issued_at=now, recall_count=0, transfer_count=0,
-            )
-            s.add(t)
-            s.flush()
-            audit.record(s, now, actor or Actor(source), "ticket.issue", t.number, ticket_id=t.id)
+            ahead = conn.execute(_COUNT_WAITING, {"day": day, "cat": cat.code,
+                                                  "waiting": q.TicketState.WAITING.value}).scalar() or 0
+            number = q.format_number(cat.prefix, seq)
+            token = secrets.token_urlsafe(18)
+            ticket_id = conn.execute(_INSERT_TICKET, {
+                "business_date": day, "category": cat.code, "seq": seq, "number": number,
+                "state": q.TicketState.WAITING.value, "source": source, "token": token, "issued_at": now,
+                "recall_count": 0, "transfer_count": 0,
+            }).scalar_one()
+            audit.insert(conn, now, actor or Actor(source), "ticket.issue", number, ticket_id=ticket_id)
             # Built from what this transaction already knows: the press → print path stays short.
             view = TicketView(
-                id=t.id, number=t.number, spoken=q.spoken_number(cat.prefix, seq), category=cat.code,
-                category_name_ja=cat.name_ja, category_name_en=cat.name_en, state=t.state, issued_at=now,
+                id=ticket_id, number=number, spoken=q.spoken_number(cat.prefix, seq), category=cat.code,
+                category_name_ja=cat.name_ja, category_name_en=cat.name_en, state=q.TicketState.WAITING.value,
+                issued_at=now,
                 called_at=None, counter_id=None, recall_count=0, waiting_ahead=ahead,
                 estimated_wait_min=q.estimate_wait(ahead, service.get(cat.code, []), cat.default_service_minutes,
                                                    self._serving_counters(cat.code, states)),
-                printed=None, print_error=None, token=t.token, business_date=day,
+                printed=None, print_error=None, token=token, business_date=day,
             )
             events.append(TicketIssued(at=now, ticket_id=view.id, number=view.number, category=view.category,
                                        waiting_ahead=ahead))
@@ -201,13 +201,9 @@ class QueueService:
 
     def _next_seq(self, s: Session, day: date, category: str) -> int:
         """Bump the day's counter in this transaction: gapless and unique, even across daemons."""
-        bump = (
-            update(DailySequence)
-            .where(DailySequence.business_date == day, DailySequence.category == category)
-            .values(last_seq=DailySequence.last_seq + 1)
-            .returning(DailySequence.last_seq)
-        )
-        seq = s.execute(bump).scalar()
+        conn = s.connection()
+        params = {"day": day, "cat": category}
+        seq = conn.execute(_BUMP_SEQ, params).scalar()
         if seq is not None:
             return int(seq)
         ins_mod = postgresql if self._is_pg(s) else sqlite
@@ -216,7 +212,7 @@ class QueueService:
             .values(business_date=day, category=category, last_seq=0)
             .on_conflict_do_nothing()
         )
-        seq = s.execute(bump).scalar()
+        seq = conn.execute(_BUMP_SEQ, params).scalar()
         assert seq is not None
         return int(seq)
 
@@ -231,6 +227,12 @@ class QueueService:
         categories = self._counter_categories(counter_id)
         now = self.clock.now()
         day = business_date(now)
+        if self._single_writer and not self._anyone_waiting(day, counter_id, categories):
+            # SQLite has one writer for the whole office: a call with nobody waiting (a clerk pressing N
+            # at a quiet moment) answers from a read and leaves the write lock to those who issue tickets.
+            with self.reads() as r:
+                self._why_not_called(r, counter_id, day)
+            return None
         with self._change() as (s, events):
             stmt = _call_next_statement(self._is_pg(s))
             params = {"day": day, "counter": counter_id, "cats": list(categories), "now": now,
@@ -246,6 +248,16 @@ class QueueService:
             view = self._views(s, [row], now, prints={row.id: (row.print_printed, row.print_error)})[0]
             events.append(self._called_event(view, counter_id, recall=False))
         return view
+
+    @functools.cached_property
+    def _single_writer(self) -> bool:
+        bind = self.sessions.kw.get("bind")
+        return bind is not None and bind.dialect.name == "sqlite"
+
+    def _anyone_waiting(self, day: date, counter_id: int, categories: Sequence[str]) -> bool:
+        with self.reads() as r:
+            return r.execute(_ANY_WAITING, {"day": day, "cats": list(categories), "counter": counter_id,
+                                            "waiting": q.TicketState.WAITING.value}).first() is not None
 
     def _why_not_called(self, s: Session, counter_id: int, day: date) -> None:
         """call_next picked nobody: say why if it is the counter (paused, closed, still busy)."""
@@ -588,6 +600,26 @@ def _locked_statement(pg: bool) -> Any:
     statement costs more Python than executing a cached one."""
     stmt = select(Ticket, *_print_columns()).where(Ticket.id == bindparam("tid"))
     return stmt.with_for_update(of=Ticket) if pg else stmt
+
+
+# issue()'s statements, built once: constructing a statement costs more Python than running it.
+_BUMP_SEQ = (
+    update(DailySequence)
+    .where(DailySequence.business_date == bindparam("day"), DailySequence.category == bindparam("cat"))
+    .values(last_seq=DailySequence.last_seq + 1)
+    .returning(DailySequence.last_seq)
+)
+_COUNT_WAITING = select(func.count()).select_from(Ticket).where(
+    Ticket.business_date == bindparam("day"), Ticket.category == bindparam("cat"),
+    Ticket.state == bindparam("waiting"),
+)
+_INSERT_TICKET = insert(Ticket).returning(Ticket.id)
+# Anyone this counter could call (the same condition as call_next's pick, without the counter's own state).
+_ANY_WAITING = select(Ticket.id).where(
+    Ticket.business_date == bindparam("day"), Ticket.state == bindparam("waiting"),
+    or_(and_(Ticket.target_counter_id.is_(None), Ticket.category.in_(bindparam("cats", expanding=True))),
+        Ticket.target_counter_id == bindparam("counter")),
+).limit(1)
 
 
 @functools.cache
