@@ -8,6 +8,7 @@ in the queries that need them.
 from __future__ import annotations
 
 import ast
+import functools
 import threading
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,8 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     return sessionmaker(bind, expire_on_commit=False)
 
 
-def _script_heads() -> set[str]:
+@functools.cache
+def _script_heads() -> frozenset[str]:
     """The revisions Alembic keeps in `alembic_version` once every script is applied.
 
     A revision another one names in `down_revision` or `depends_on` is not kept there: Alembic records
@@ -127,7 +129,7 @@ def _script_heads() -> set[str]:
                     value = ast.literal_eval(node.value)
                     values = value if isinstance(value, (tuple, list)) else [value] if value else []
                     (revisions if name == "revision" else parents).update(values)
-    return revisions - parents
+    return frozenset(revisions - parents)
 
 
 def schema_is_current(engine: Engine) -> bool:
