@@ -268,24 +268,36 @@ class EventBus:
                 return
             except Exception:  # the database is away: this daemon's own screens still hear it
                 log.warning("event %s not bridged (database unreachable); delivered locally", event.name)
+        # Numbering and handing out in one step: were the lock let go in between, a second thread could
+        # number its event after this one yet hand it out first, and this one would then look "already
+        # delivered" (a seq below the newest) and be dropped for every screen.
         with self._lock:
-            seq = next(self._seq)
-        self.deliver(Envelope(seq, event))
+            env = Envelope(next(self._seq), event)
+            self._append_locked(env)
+        self._tell_listeners(env)
 
     def deliver(self, env: Envelope) -> None:
         """Hand an event with its sequence number to every subscriber and listener."""
         with self._lock:
             if self._buffer and env.seq <= self._buffer[-1].seq:
                 return  # already delivered (a catch-up overlapping a notification)
-            self._buffer.append(env)
-            self._seq = itertools.count(env.seq + 1)
-            subs = list(self._subscribers)
-        for loop, q in subs:
+            self._append_locked(env)
+        self._tell_listeners(env)
+
+    def _append_locked(self, env: Envelope) -> None:
+        """Buffer the event and queue it for every subscriber, in seq order (the caller holds the lock;
+        call_soon_threadsafe only queues a callback and never blocks)."""
+        self._buffer.append(env)
+        self._seq = itertools.count(env.seq + 1)
+        closed: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Envelope]]] = []
+        for loop, q in self._subscribers:
             try:
                 loop.call_soon_threadsafe(_offer, q, env)
             except RuntimeError:  # loop closed
-                with self._lock:
-                    self._subscribers.discard((loop, q))
+                closed.append((loop, q))
+        self._subscribers.difference_update(closed)
+
+    def _tell_listeners(self, env: Envelope) -> None:
         for fn in self._listeners:
             try:
                 fn(env)

@@ -5,6 +5,7 @@ handover taken and closed by city staff with the purge checked in the database."
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import urllib.error
 import urllib.request
@@ -12,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from station.domain.stock_csv import write_stock_csv
 from tests.e2e.conftest import Daemon, wait_until
@@ -153,6 +154,46 @@ def test_incomplete_documents_return_with_the_slip(daemon: Daemon, stock: list[A
                    "受け取りの期限", "平日 8時30分～17時00分", "次の開庁日"):
         assert phrase in text, (phrase, job["text"])
     assert rec.name_kana not in job["text"]
+    assert clerk.js_errors == []
+
+
+def test_ticked_documents_survive_a_live_reload(daemon: Daemon, stock: list[Any], user: Any) -> None:
+    """The case reloads on every case_updated (the echo of the clerk's own action, another screen's change, a
+    reconnect). A reload that lands after the clerk ticked and chose, but before Enter, must not wipe that.
+    Here the reloads after the notice are held until the clerk has chosen, and come back changed (a marker as
+    the ticket number) so the test sees the step drawn again before it presses Enter."""
+    rec = stock[3]
+    clerk = user("clerk1", "demo-clerk")
+    open_case(clerk, daemon, 1, "issuance")
+    case_path = re.compile(r"/api/cases/\d+$")
+    held: list[Route] = []
+    holding = True
+
+    def hold_reloads(route: Route) -> None:
+        if holding and route.request.method == "GET":
+            held.append(route)
+        else:
+            route.continue_()
+
+    clerk.route(case_path, hold_reloads)
+    with clerk.expect_request(lambda r: r.method == "GET" and case_path.search(r.url) is not None):
+        clerk.locator("#notice-input").fill(rec.notice_no)
+        clerk.locator("#notice-input").press("Enter")
+        next_step(clerk, "documents")
+    clerk.locator('#checklist input[data-doc="notice"]').check()
+    clerk.locator("#holder-id-1").select_option("health_insurance")
+    holding = False
+    assert held, "no reload after the notice was held"
+    for route in held:
+        reload = route.fetch()
+        route.fulfill(response=reload, json={**reload.json(), "ticket_number": "Z999"})
+    expect(clerk.locator("#c-ticket")).to_have_text("Z999")  # the step was drawn again from a reload
+    expect(clerk.locator('#checklist input[data-doc="notice"]')).to_be_checked()
+    expect(clerk.locator("#holder-id-1")).to_have_value("health_insurance")
+    clerk.locator("body").press("Enter")
+    expect(clerk.locator("#c-outcome")).to_have_attribute("data-outcome", "returned_documents")
+    expect(clerk.locator("#problems")).to_contain_text("写真のない書類は2点必要です")
+    expect(clerk.locator('#problems li[data-item="notice"]')).to_have_count(0)
     assert clerk.js_errors == []
 
 

@@ -124,6 +124,25 @@ def test_kiosk_printer_fault_keeps_number_on_screen(daemon: Daemon, new_page: An
         daemon.api("POST", "/api/sim/printer/state", {"state": "online"})
 
 
+def test_kiosk_printer_fault_shown_without_live_events(daemon: Daemon, new_page: Any) -> None:
+    """The print's outcome normally comes over the live stream. A kiosk whose stream is not there (still
+    connecting after the page loaded, or reconnecting after a blip) asks the daemon about the ticket it just
+    issued, so the visitor still gets the note."""
+    kiosk = new_page((1080, 1920))
+    kiosk.route(re.compile(r"/api/events(\?|$)"), lambda route: route.abort())
+    kiosk.goto(daemon.url + "/kiosk")
+    expect(kiosk.locator("body[data-ready]")).to_have_count(1)
+    expect(kiosk.locator("#reconnect")).to_be_visible()  # no live stream at all
+    daemon.api("POST", "/api/sim/printer/state", {"state": "paper_out"})
+    try:
+        kiosk.locator('.cat-btn[data-cat="B"]').click()
+        # Well before the start screen would come back (8 s): the answer came from asking, not from the timer.
+        expect(kiosk.locator("#issued-fault")).to_be_visible(timeout=5_000)
+        expect(kiosk.locator("#issued-number")).to_have_text(re.compile(r"^B\d{3}$"))
+    finally:
+        daemon.api("POST", "/api/sim/printer/state", {"state": "online"})
+
+
 def test_kiosk_closed_outside_hours(tmp_path: Any, new_page: Any) -> None:
     d = Daemon(tmp_path / "closed", CLOSED_CLOCK, simulate=False, env=NO_LOGIN).start()
     try:

@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import create_engine, text
 
 from station.store.db import make_engine, schema_is_current, upgrade
-from tests.conftest import _clean_pg
+from tests.conftest import PG_ADMIN_URL
 
 
-def test_schema_current_only_at_every_head(tmp_path: Path, database_url: str) -> None:
-    if "postgresql" in database_url:
-        _clean_pg(database_url)
-        url = database_url
-    else:
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    engine = make_engine(url)
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database no migration has touched (the suite's shared PostgreSQL database is already migrated)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"station_fresh_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_schema_current_only_at_every_head(empty_database: str) -> None:
+    engine = make_engine(empty_database)
     try:
         assert not schema_is_current(engine)  # empty database: Alembic must run
         upgrade(engine)

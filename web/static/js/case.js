@@ -14,6 +14,14 @@
   let view = null;
   let busy = false;
   const ticked = {};  // consent checkboxes the clerk ticked on this case
+  // What the clerk has typed, ticked and chosen on the current step but not yet sent. A live re-render
+  // (the echo of the clerk's own action, another screen's change, a reconnect) rebuilds the step's form
+  // from the view; these put the clerk's unsent input back, so Enter sends what is on the screen.
+  let noticeDraft = "";
+  let docDraft = null;
+  // Bumped when a load starts and when an action answers: a load that an action or a newer load overtook
+  // answers with an older view and must not replace the newer one on screen.
+  let epoch = 0;
 
   const STATE_JA = { open: "対応中", awaiting_staff: "本市職員の確認待ち", handed_over: "本市職員へ引継ぎ中", closed: "終了" };
 
@@ -49,6 +57,7 @@
     busy = true;
     try {
       const v = await call(method, path, body);
+      epoch++;  // a load still in flight read the case before this action: its view is older
       if (v && v.id === caseId) { view = v; render(); }
       toast(okMsg || "", false);
       if (v && v.last_print && !v.last_print.printed) toast("印刷できませんでした（" + v.last_print.error + "）。再印刷してください", true);
@@ -64,12 +73,16 @@
   const api = (p) => `/api/cases/${caseId}${p}`;
 
   async function load() {
+    const mine = ++epoch;
     try {
-      view = await call("GET", api(""));
-      render();
+      const v = await call("GET", api(""));
+      if (mine !== epoch || !v) return;  // overtaken by an action's answer or a newer load
+      if (view === null || JSON.stringify(v) !== JSON.stringify(view)) { view = v; render(); }
       document.body.dataset.ready = "1";
     } catch (e) { toast(e.message, true); }
   }
+  // One reload for a burst of events (and for the echo of the clerk's own action).
+  const loadSoon = Station.debounce(load, 50);
 
   // --- rendering ---------------------------------------------------------------------------------
   function render() {
@@ -159,6 +172,9 @@
     const name = (v.steps.find((s) => s.code === step) || {}).ja;
     $("step-name").textContent = name || (step === "complete" ? "完了" : (v.state === "closed" ? "終了" : (STATE_JA[v.state] || "")));
     $("step-name").dataset.step = step || "";
+    // Unsent input belongs to the step on screen: a new step (or a case no longer open) starts blank.
+    if (v.state !== "open" || step !== "notice") noticeDraft = "";
+    if (v.state !== "open" || step !== "documents") docDraft = null;
     body.replaceChildren();
     if (v.state === "handed_over") {
       body.append(h("p", { class: "waiting-staff" }, `本市職員へ引継ぎ中: ${v.handover ? v.handover.reason_ja : ""}`));
@@ -194,7 +210,9 @@
   function renderIssuance(v, body, step) {
     if (step === "notice") {
       const input = h("input", { id: "notice-input", inputmode: "latin", autocomplete: "off", placeholder: "AB1-234567",
-                                 "aria-label": "交付通知書番号 / notice number" });
+                                 "aria-label": "交付通知書番号 / notice number",
+                                 oninput: (e) => { noticeDraft = e.target.value; } });
+      input.value = noticeDraft;
       const form = h("form", { class: "notice-form", onsubmit: (e) => { e.preventDefault(); submitNotice(input.value); } },
         input, h("span", { class: "muted" }, "QRコードを読み取るか番号を入力 / scan or type"));
       body.append(form);
@@ -247,12 +265,21 @@
   function juki(holds) { return act("POST", api("/juki-check"), { holds }); }
 
   function renderDocuments(v, body) {
+    if (!docDraft) docDraft = { docs: {}, values: {}, who: "holder", guardianPresent: false };
+    const draft = docDraft;
+    // A select or field of this step, showing (and keeping) the clerk's unsent choice.
+    const kept = (el) => {
+      if (draft.values[el.id] !== undefined) el.value = draft.values[el.id];
+      el.addEventListener("change", () => { draft.values[el.id] = el.value; });
+      return el;
+    };
     const items = v.checklist.filter((r) => !["holder_id", "proxy_id", "guardian_id", "guardian", "proxy_reason"].includes(r.item));
     const boxes = [];
     const list = h("ul", { class: "checklist", id: "checklist" });
     for (const r of items) {
       for (const code of [r.item, ...r.alternatives]) {
-        const cb = h("input", { type: "checkbox", value: code, dataset: { doc: code } });
+        const cb = h("input", { type: "checkbox", value: code, dataset: { doc: code }, checked: !!draft.docs[code],
+                                onchange: (e) => { draft.docs[code] = e.target.checked; } });
         boxes.push(cb);
         const label = code === r.item ? r.ja : (catalog.documents[code] || {}).ja || code;
         list.append(h("li", {}, h("label", {}, cb, label, h("span", { class: "rule" }, " " + r.rule))));
@@ -260,18 +287,22 @@
     }
     const needsGuardian = v.record && v.record.under_guardian_age;
     const who = h("div", { class: "who-row" },
-      h("label", {}, h("input", { type: "radio", name: "who", value: "holder", checked: true }), "本人"),
-      h("label", {}, h("input", { type: "radio", name: "who", value: "proxy" }), "代理人"));
-    const ids = h("div", { class: "who-row" }, h("label", {}, "本人確認書類 ", idSelect("holder-id-1", true)),
-      h("label", {}, "2点目 ", idSelect("holder-id-2", true)));
-    const proxy = h("div", { class: "who-row", id: "proxy-row", hidden: true },
-      h("label", {}, "理由 ", h("select", { id: "proxy-reason" }, h("option", { value: "" }, "（選択）"),
-        ...catalog.proxy_reasons.map((p) => h("option", { value: p.code }, p.ja)))),
-      h("label", {}, "代理人の本人確認書類 ", idSelect("proxy-id", true)));
+      h("label", {}, h("input", { type: "radio", name: "who", value: "holder", checked: draft.who !== "proxy" }), "本人"),
+      h("label", {}, h("input", { type: "radio", name: "who", value: "proxy", checked: draft.who === "proxy" }), "代理人"));
+    const ids = h("div", { class: "who-row" }, h("label", {}, "本人確認書類 ", kept(idSelect("holder-id-1", true))),
+      h("label", {}, "2点目 ", kept(idSelect("holder-id-2", true))));
+    const proxy = h("div", { class: "who-row", id: "proxy-row", hidden: draft.who !== "proxy" },
+      h("label", {}, "理由 ", kept(h("select", { id: "proxy-reason" }, h("option", { value: "" }, "（選択）"),
+        ...catalog.proxy_reasons.map((p) => h("option", { value: p.code }, p.ja))))),
+      h("label", {}, "代理人の本人確認書類 ", kept(idSelect("proxy-id", true))));
     const guardian = needsGuardian ? h("div", { class: "who-row" },
-      h("label", {}, h("input", { type: "checkbox", id: "guardian-present" }), "保護者が同伴"),
-      h("label", {}, "保護者の本人確認書類 ", idSelect("guardian-id", true))) : null;
-    who.addEventListener("change", () => { proxy.hidden = who.querySelector("input:checked").value !== "proxy"; });
+      h("label", {}, h("input", { type: "checkbox", id: "guardian-present", checked: draft.guardianPresent,
+                                  onchange: (e) => { draft.guardianPresent = e.target.checked; } }), "保護者が同伴"),
+      h("label", {}, "保護者の本人確認書類 ", kept(idSelect("guardian-id", true)))) : null;
+    who.addEventListener("change", () => {
+      draft.who = who.querySelector("input:checked").value;
+      proxy.hidden = draft.who !== "proxy";
+    });
     body.append(h("p", { class: "muted" }, "A: 全部そろっている ・ 提示されたものにチェックして Enter"), list, who, ids, proxy, guardian);
     const submit = () => {
       const val = (id) => ($(id) && $(id).value) || "";
@@ -395,7 +426,7 @@
 
   // --- live: scans, card taps, and this case changing elsewhere (the city-staff check) -----------------
   Station.live({
-    case_updated: (d) => { if (d.case_id === caseId) Station.debounce(load, 50)(); },
+    case_updated: (d) => { if (d.case_id === caseId) loadSoon(); },
     scanned: (d) => {
       if (d.counter_id !== counterId || !view) return;
       if (d.kind === "notice" && view.next_step === "notice") submitNotice(d.value);
