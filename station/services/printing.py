@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.receipt import Receipt
@@ -91,15 +92,17 @@ class PrintSpooler:
                 error = reason_of(exc)
                 log.warning("ticket %s not printed: %s", ticket.number, type(exc).__name__)
         with self.sessions.begin() as s:
-            row = s.get(TicketPrint, ticket.id)
-            if row is None:
-                row = TicketPrint(ticket_id=ticket.id, count=0)
-                s.add(row)
-            row.printed = error is None
-            row.error = error
-            row.updated_at = self.clock.now()
-            if error is None:
-                row.count += 1
+            # One upsert on the transaction's connection: the writer lock (SQLite has one for the office)
+            # is held for as short a time as possible, since the next visitor's press may be waiting on it.
+            conn = s.connection()
+            upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(TicketPrint)
+            conn.execute(upsert.values(
+                ticket_id=ticket.id, printed=error is None, error=error, updated_at=self.clock.now(),
+                count=1 if error is None else 0,
+            ).on_conflict_do_update(index_elements=[TicketPrint.ticket_id], set_={
+                "printed": error is None, "error": error, "updated_at": self.clock.now(),
+                "count": TicketPrint.count + (1 if error is None else 0),
+            }))
         self.bus.publish(TicketPrinted(at=self.clock.now(), ticket_id=ticket.id, number=ticket.number,
                                        printed=error is None, reason_ja=error or ""))
         return error is None

@@ -15,7 +15,7 @@ from station.app import Station
 from station.cli import app as cli
 from station.clock import ManualClock
 from station.events import Envelope, TicketPrinted
-from station.store.models import Ticket
+from station.store.models import Ticket, TicketPrint
 from tests.conftest import EXAMPLE_CONFIG, make_settings
 from web.app import create_app
 
@@ -104,6 +104,9 @@ def test_printer_offline_keeps_the_ticket_and_reprint_prints_it(sim_station: Sta
     assert len(rig.printer.wait_for_jobs(2)) == 2
     with sim_station.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Ticket)) == 1  # nothing numbered twice
+        record = s.get(TicketPrint, t.id)
+        assert record is not None and record.printed and record.error is None
+        assert record.count == 2  # the failed first try is not counted; the two reprints are
     assert sim_station.queue.get(t.id).printed is True
 
 
