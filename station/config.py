@@ -38,6 +38,9 @@ class ServerSettings(BaseModel):
     # Client networks allowed to connect (checked on every request; others get 403). Add the office
     # LAN, e.g. "192.168.10.0/24", when host is a LAN address. Non-IP transports (a Unix socket) pass.
     allow_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    # Worker threads for API calls that touch the database or a device (live event streams need none).
+    # One counter PC's clerks, kiosk and displays never keep more busy; more only cost memory and tail latency.
+    worker_threads: int = Field(12, ge=2, le=200)
 
     @field_validator("allow_networks")
     @classmethod

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -24,6 +25,8 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # FastAPI runs plain `def` routes in anyio's worker threads (40 by default).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = station.settings.server.worker_threads
         if manage_lifecycle:
             station.start()
         try:
