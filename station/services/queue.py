@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Date, String, and_, bindparam, column, func, insert, or_, select, text, update
+from sqlalchemy import Boolean, Date, String, bindparam, column, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -227,12 +227,6 @@ class QueueService:
         categories = self._counter_categories(counter_id)
         now = self.clock.now()
         day = business_date(now)
-        if self._single_writer and not self._anyone_waiting(day, counter_id, categories):
-            # SQLite has one writer for the whole office: a call with nobody waiting (a clerk pressing N
-            # at a quiet moment) answers from a read and leaves the write lock to those who issue tickets.
-            with self.reads() as r:
-                self._why_not_called(r, counter_id, day)
-            return None
         with self._change() as (s, events):
             stmt = _call_next_statement(self._is_pg(s))
             params = {"day": day, "counter": counter_id, "cats": list(categories), "now": now,
@@ -248,16 +242,6 @@ class QueueService:
             view = self._views(s, [row], now, prints={row.id: (row.print_printed, row.print_error)})[0]
             events.append(self._called_event(view, counter_id, recall=False))
         return view
-
-    @functools.cached_property
-    def _single_writer(self) -> bool:
-        bind = self.sessions.kw.get("bind")
-        return bind is not None and bind.dialect.name == "sqlite"
-
-    def _anyone_waiting(self, day: date, counter_id: int, categories: Sequence[str]) -> bool:
-        with self.reads() as r:
-            return r.execute(_ANY_WAITING, {"day": day, "cats": list(categories), "counter": counter_id,
-                                            "waiting": q.TicketState.WAITING.value}).first() is not None
 
     def _why_not_called(self, s: Session, counter_id: int, day: date) -> None:
         """call_next picked nobody: say why if it is the counter (paused, closed, still busy)."""
@@ -614,12 +598,6 @@ _COUNT_WAITING = select(func.count()).select_from(Ticket).where(
     Ticket.state == bindparam("waiting"),
 )
 _INSERT_TICKET = insert(Ticket).returning(Ticket.id)
-# Anyone this counter could call (the same condition as call_next's pick, without the counter's own state).
-_ANY_WAITING = select(Ticket.id).where(
-    Ticket.business_date == bindparam("day"), Ticket.state == bindparam("waiting"),
-    or_(and_(Ticket.target_counter_id.is_(None), Ticket.category.in_(bindparam("cats", expanding=True))),
-        Ticket.target_counter_id == bindparam("counter")),
-).limit(1)
 
 
 @functools.cache
