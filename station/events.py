@@ -232,7 +232,8 @@ class EventBus:
         self.transport: Transport | None = None
         self._seq = itertools.count(1)
         self._buffer: collections.deque[Envelope] = collections.deque(maxlen=buffer_size)
-        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Envelope]]] = set()
+        # Subscribers by the event loop they run on (in the daemon: uvicorn's one loop).
+        self._subscribers: dict[asyncio.AbstractEventLoop, set[asyncio.Queue[Envelope | None]]] = {}
         self._lock = threading.Lock()
         self._queue_size = queue_size
         self._listeners: list[Callable[[Envelope], None]] = []
@@ -286,16 +287,18 @@ class EventBus:
 
     def _append_locked(self, env: Envelope) -> None:
         """Buffer the event and queue it for every subscriber, in seq order (the caller holds the lock;
-        call_soon_threadsafe only queues a callback and never blocks)."""
+        call_soon_threadsafe only queues a callback and never blocks). One wake-up per event loop, not
+        per subscriber: each costs a write to the loop's self-pipe, and fifty displays share one loop."""
         self._buffer.append(env)
         self._seq = itertools.count(env.seq + 1)
-        closed: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Envelope]]] = []
-        for loop, q in self._subscribers:
+        closed: list[asyncio.AbstractEventLoop] = []
+        for loop, queues in self._subscribers.items():
             try:
-                loop.call_soon_threadsafe(_offer, q, env)
+                loop.call_soon_threadsafe(_offer_all, tuple(queues), env)
             except RuntimeError:  # loop closed
-                closed.append((loop, q))
-        self._subscribers.difference_update(closed)
+                closed.append(loop)
+        for loop in closed:
+            del self._subscribers[loop]
 
     def _tell_listeners(self, env: Envelope) -> None:
         for fn in self._listeners:
@@ -335,7 +338,7 @@ class EventBus:
         with self._lock:
             backlog = [e for e in self._buffer if last_seq is not None and e.seq > last_seq]
             oldest = self._buffer[0].seq if self._buffer else None
-            self._subscribers.add((loop, q))
+            self._subscribers.setdefault(loop, set()).add(q)
         if self.transport is not None and last_seq is not None and (oldest is None or oldest > last_seq + 1):
             # Resuming from before what this daemon has seen (it started later, or the client comes
             # from another daemon): the database still has the events.
@@ -355,12 +358,21 @@ class EventBus:
             if timer is not None:
                 timer.cancel()
             with self._lock:
-                self._subscribers.discard((loop, q))  # type: ignore[arg-type]
+                queues = self._subscribers.get(loop)
+                if queues is not None:
+                    queues.discard(q)
+                    if not queues:
+                        del self._subscribers[loop]
 
 
 def _jsonable(value: object) -> object:
     isoformat = getattr(value, "isoformat", None)  # dates and times as ISO 8601, like the JSON API
     return isoformat() if callable(isoformat) else str(value)
+
+
+def _offer_all(queues: tuple[asyncio.Queue[Envelope | None], ...], env: Envelope) -> None:
+    for q in queues:
+        _offer(q, env)
 
 
 def _offer(q: asyncio.Queue[Envelope | None], env: Envelope) -> None:
