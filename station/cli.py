@@ -7,6 +7,7 @@ database URL from STATION_DATABASE_URL, so the daemon and a supervisor's command
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -117,6 +118,13 @@ def run(
         url = settings.database_url or settings.database.url or DEFAULT_OFFICE_DB
         raise typer.Exit(run_office(office, port or settings.server.port, settings.data_dir / "office", url,
                                     config or obj.config, anchored_spec(the_clock), settings.server.host))
+    from station.store.db import upgrade_in_child
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        upgrade_in_child(settings.effective_database_url)  # the daemon itself never imports Alembic
+    except subprocess.CalledProcessError as e:
+        raise _fail("データベースを更新できませんでした / database migration failed (see above)") from e
     station = Station(settings, clock=the_clock, calendar=calendar, simulate=simulate)
     web = create_app(station)
     url = f"http://{settings.server.host}:{settings.server.port}"

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -160,6 +163,23 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(5742101)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def upgrade_in_child(url: str) -> None:
+    """Bring the schema to every head from a child process, when it is not there already.
+
+    Why a child: Alembic and the migration scripts stay in memory once imported (about 8 MB), and a
+    daemon that migrated its new database would carry them all day. The URL goes through the
+    environment, not the command line, where any user of the PC could read a password in it."""
+    engine = make_engine(url)
+    try:
+        if schema_is_current(engine):
+            return
+    finally:
+        engine.dispose()
+    code = ("import os; from station.store.db import make_engine, upgrade; "
+            "upgrade(make_engine(os.environ['STATION_MIGRATE_URL']))")
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "STATION_MIGRATE_URL": url})
 
 
 def current_revision(engine: Engine) -> str | None:

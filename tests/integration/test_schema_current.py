@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,5 +47,20 @@ def test_schema_current_only_at_every_head(empty_database: str) -> None:
             c.execute(text("DELETE FROM alembic_version WHERE version_num = '0007_admin'"))
             c.execute(text("DELETE FROM alembic_version WHERE version_num = '9999_future'"))
         assert not schema_is_current(engine)  # one branch behind
+    finally:
+        engine.dispose()
+
+
+def test_daemon_migrates_in_a_child_and_never_imports_alembic(empty_database: str) -> None:
+    """`station run` migrates a new database through `upgrade_in_child`: the schema ends current, and the
+    process that called it (the daemon) has not loaded Alembic, which it would otherwise keep all day."""
+    probe = ("import os, sys; from station.store.db import upgrade_in_child; "
+             "upgrade_in_child(os.environ['URL']); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "URL": empty_database},
+                         capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "False"
+    engine = make_engine(empty_database)
+    try:
+        assert schema_is_current(engine)
     finally:
         engine.dispose()
