@@ -24,29 +24,11 @@ class Actor:
         return cls("system")
 
 
-def record(
-    session: Session,
-    at: datetime,
-    actor: Actor,
-    action: str,
-    target: str = "",
-    detail: str = "",
-    ticket_id: int | None = None,
-) -> None:
-    """Add an entry in the caller's transaction, so the change and its record commit together."""
-    session.add(
-        AuditEntry(
-            at=at, actor=actor.name, action=action, target=target, detail=detail,
-            client=actor.client, ticket_id=ticket_id,
-        )
-    )
-
-
 _INSERT = sql_insert(AuditEntry)
 
 
-def insert(
-    conn: Connection,
+def record(
+    tx: Session | Connection,
     at: datetime,
     actor: Actor,
     action: str,
@@ -54,6 +36,13 @@ def insert(
     detail: str = "",
     ticket_id: int | None = None,
 ) -> None:
-    """`record` for hot paths that write through the transaction's connection (no ORM unit of work)."""
-    conn.execute(_INSERT, {"at": at, "actor": actor.name, "action": action, "target": target,
-                           "detail": detail, "client": actor.client, "ticket_id": ticket_id})
+    """Add an entry in the caller's transaction, so the change and its record commit together.
+
+    `tx` is the caller's Session, or — on hot paths that write through the transaction's connection
+    without the ORM's unit of work — that Connection."""
+    row = {"at": at, "actor": actor.name, "action": action, "target": target, "detail": detail,
+           "client": actor.client, "ticket_id": ticket_id}
+    if isinstance(tx, Connection):
+        tx.execute(_INSERT, row)
+    else:
+        tx.add(AuditEntry(**row))

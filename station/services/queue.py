@@ -167,7 +167,7 @@ class QueueService:
                 "state": q.TicketState.WAITING.value, "source": source, "token": token, "issued_at": now,
                 "recall_count": 0, "transfer_count": 0,
             }).scalar_one()
-            audit.insert(conn, now, actor or Actor(source), "ticket.issue", number, ticket_id=ticket_id)
+            audit.record(conn, now, actor or Actor(source), "ticket.issue", number, ticket_id=ticket_id)
             # Built from what this transaction already knows: the press → print path stays short.
             view = TicketView(
                 id=ticket_id, number=number, spoken=q.spoken_number(cat.prefix, seq), category=cat.code,
