@@ -64,6 +64,9 @@ class _NoAnswer(Exception):
 
 
 # cause → (health, reason_ja, reason_en, error class raised when printing)
+# All three real-time statuses, asked in one write (the printer answers them in order).
+ALL_STATUS = (codes.STATUS_PRINTER, codes.STATUS_OFFLINE_CAUSE, codes.STATUS_PAPER)
+
 _CAUSES: dict[str, tuple[Health, str, str, type[PrinterError] | None]] = {
     "ok": (Health.OK, "", "", None),
     "near_end": (Health.DEGRADED, "用紙が残りわずかです", "Paper is running low", None),
@@ -185,7 +188,7 @@ class ReceiptPrinter:
         for _attempt in range(2):  # a dead socket gets one reconnect
             try:
                 self._ensure_open()
-                answers = self._query_many((codes.STATUS_PRINTER, codes.STATUS_OFFLINE_CAUSE, codes.STATUS_PAPER))
+                answers = self._query_many(ALL_STATUS)
             except Exception as exc:  # python-escpos raises its own, socket/serial their own; all mean "gone"
                 detail = f"{type(exc).__name__}: {exc}"
                 self._drop_connection()
@@ -210,9 +213,6 @@ class ReceiptPrinter:
         if bits.near_end:
             return _status("near_end", detail)
         return _status("ok", detail)
-
-    def _query(self, n: int, before: bytes = b"") -> int:
-        return self._query_many((n,), before)[0]
 
     def _query_many(self, ns: tuple[int, ...], before: bytes = b"") -> list[int]:
         """Send `before` and the status requests in one write, then read one answer byte per request.
@@ -250,29 +250,34 @@ class ReceiptPrinter:
 
     # printing -------------------------------------------------------------------------------------
     def print_receipt(self, receipt: Receipt) -> None:
-        """Print and cut, or raise PrinterError (nothing was printed, the caller keeps it reprintable)."""
+        """Print and cut, or raise PrinterError (no whole ticket came out; the caller keeps it reprintable).
+
+        Before the job the printer is asked whether it can print: a job sent to a printer that cannot
+        would wait in its buffer and come out later, beside the reprint. The status that closes the job
+        is answered only once the printer has read all of it, and must still allow printing: paper that
+        ran out or a cover opened during the job means the visitor has no whole ticket."""
         data = self.render(receipt)
         with self._lock:
             status = self._status_locked()
-            cause = _cause_of(status)
-            error_class = _CAUSES[cause][3]
-            if error_class is None:
+            error = self._cannot_print(status)
+            if error is None:
                 try:
-                    # A status answer comes back only after the printer read everything sent before it.
-                    self._query(codes.STATUS_PRINTER, before=data)
+                    status = self._interpret(*self._query_many(ALL_STATUS, before=data))
                 except Exception as exc:
                     self._drop_connection()
                     status = _status("unreachable", f"during print: {type(exc).__name__}: {exc}")
-                    error: PrinterError | None = PrinterOffline(
-                        "印刷中にプリンタとの接続が切れました", "Lost the printer connection while printing",
-                        status)
+                    error = PrinterOffline(
+                        "印刷中にプリンタとの接続が切れました", "Lost the printer connection while printing", status)
                 else:
-                    error = None
-            else:
-                error = error_class(status.reason_ja, status.reason_en, status)
+                    error = self._cannot_print(status)
         self._publish(status)
         if error is not None:
             raise error
+
+    @staticmethod
+    def _cannot_print(status: DeviceStatus) -> PrinterError | None:
+        error_class = _CAUSES[_cause_of(status)][3]
+        return None if error_class is None else error_class(status.reason_ja, status.reason_en, status)
 
     def render(self, receipt: Receipt) -> bytes:
         """The complete ESC/POS job for a receipt (pure apart from font loading for raster lines)."""

@@ -66,6 +66,7 @@ class PrinterSimulator:
         self.on_job = on_job
         self._font = find_font()
         self._state = state
+        self._paper_runs_out = False  # during the next job that starts
         self._jobs: deque[PrintedJob] = deque(maxlen=max_jobs)
         self._next_id = 1
         self._cond = threading.Condition()
@@ -117,6 +118,12 @@ class PrinterSimulator:
                 self._unlisten()
             elif previous == "offline" and state != "offline":
                 self._listen()
+
+    def run_out_of_paper_during_next_job(self) -> None:
+        """The roll ends in the middle of the next job: its start is lost with the paper, the rest is
+        refused, and the printer then reports paper out (as a real one does until a new roll is in)."""
+        with self._lock:
+            self._paper_runs_out = True
 
     def drop_connections(self) -> None:
         """Cut every open connection but keep listening (a printer reboot, a network blip)."""
@@ -226,6 +233,10 @@ class PrinterSimulator:
             with contextlib.suppress(OSError):
                 client.sendall(status_byte(state, event.n))
             return job
+        if self._paper_runs_out and not isinstance(event, p.Cut):
+            with self._lock:
+                self._paper_runs_out, self._state = False, "paper_out"
+            state = "paper_out"
         if state in ("paper_out", "cover_open", "offline"):
             return JobAssembler(self._font)  # the printer cannot print: the data is lost
         if isinstance(event, p.Cut):

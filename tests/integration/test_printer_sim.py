@@ -135,6 +135,19 @@ def test_print_onto_a_printer_that_cannot_print_raises_and_prints_nothing(
     assert not any("A-002" in j.text for j in jobs)
 
 
+def test_paper_running_out_during_a_job_is_not_a_printed_ticket(
+        sim: PrinterSimulator, printer: ReceiptPrinter) -> None:
+    printer.print_receipt(ticket("A-001"))
+    sim.run_out_of_paper_during_next_job()
+    with pytest.raises(PrinterPaperOut):
+        printer.print_receipt(ticket("A-002"))
+    assert printer.status.health is Health.DOWN
+    sim.set_state("online")  # a new roll
+    printer.print_receipt(ticket("A-002"))
+    jobs = sim.wait_for_jobs(2, timeout=5)
+    assert ["A-002" in j.text for j in jobs] == [False, True]
+
+
 def test_near_end_still_prints(sim: PrinterSimulator, printer: ReceiptPrinter) -> None:
     sim.set_state("near_end")
     printer.print_receipt(ticket())
