@@ -262,7 +262,8 @@ class ReceiptPrinter:
             error = self._cannot_print(status)
             if error is None:
                 try:
-                    status = self._interpret(*self._query_many(ALL_STATUS, before=data))
+                    [cause] = self._query_many((codes.STATUS_OFFLINE_CAUSE,), before=data)
+                    status = self._after_job(status, cause)
                 except Exception as exc:
                     self._drop_connection()
                     status = _status("unreachable", f"during print: {type(exc).__name__}: {exc}")
@@ -273,6 +274,14 @@ class ReceiptPrinter:
         self._publish(status)
         if error is not None:
             raise error
+
+    @classmethod
+    def _after_job(cls, before: DeviceStatus, offline_cause: int) -> DeviceStatus:
+        """The answer to DLE EOT 2 that closes a job tells whether a cover opened, the paper ran out or an
+        error stopped the printer during it; one byte, so the job's round trip stays one byte long."""
+        fixed = codes.STATUS_FIXED_BITS  # "online", "paper present": what the check before the job found
+        status = cls._interpret(fixed, offline_cause, fixed)
+        return before if _cause_of(status) == "ok" else status
 
     @staticmethod
     def _cannot_print(status: DeviceStatus) -> PrinterError | None:
