@@ -10,7 +10,6 @@ served by daemon 3: every counter's call is on it, carried by LISTEN/NOTIFY.
 
 from __future__ import annotations
 
-import argparse
 import os
 import secrets
 import signal
@@ -23,18 +22,13 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshots import CHROMIUM_ARGS, REPO, STATION, TOKENS, call, free_port, shot, wait_for
+from screenshots import CHROMIUM_ARGS, REPO, STATION, TOKENS, call, free_port, parse_args, shot, wait_for
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
-    ap.add_argument("--chromium", default="/usr/bin/chromium")
-    args = ap.parse_args()
-    out: Path = args.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = parse_args(__doc__)
     name = f"station_shots_{secrets.token_hex(4)}"
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
     env = {**os.environ, "STATION_DATABASE_URL": url}

@@ -118,13 +118,19 @@ def shot(page: Page, base: str, path: str, out: Path, ready: bool = True, full_p
     print(f"wrote {out.relative_to(REPO) if out.is_relative_to(REPO) else out}")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_args(doc: str | None) -> tuple[argparse.Namespace, Path]:
+    """`--out DIR` (made if missing) and `--chromium PATH`, shared by the screenshot scripts."""
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     args = ap.parse_args()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    return args, out
+
+
+def main() -> None:
+    args, out = parse_args(__doc__)
 
     with tempfile.TemporaryDirectory(prefix="station-shots-") as tmp:
         proc, base = start_daemon(Path(tmp) / "open", "2026-12-01T10:20", simulate=True)
