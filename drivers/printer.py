@@ -63,10 +63,10 @@ class _NoAnswer(Exception):
     """The connection is up but the printer did not answer a real-time status request."""
 
 
-# cause → (health, reason_ja, reason_en, error class raised when printing)
 # All three real-time statuses, asked in one write (the printer answers them in order).
 ALL_STATUS = (codes.STATUS_PRINTER, codes.STATUS_OFFLINE_CAUSE, codes.STATUS_PAPER)
 
+# cause → (health, reason_ja, reason_en, error class raised when printing)
 _CAUSES: dict[str, tuple[Health, str, str, type[PrinterError] | None]] = {
     "ok": (Health.OK, "", "", None),
     "near_end": (Health.DEGRADED, "用紙が残りわずかです", "Paper is running low", None),

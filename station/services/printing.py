@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from drivers.receipt import Receipt
@@ -25,6 +24,7 @@ from station.services.audit import Actor
 from station.services.errors import Conflict, NotFound
 from station.services.queue import TicketView
 from station.slips.ticket import ticket_receipt
+from station.store.db import insert_on_conflict
 from station.store.models import Ticket, TicketPrint
 
 log = logging.getLogger(__name__)
@@ -91,21 +91,19 @@ class PrintSpooler:
             except Exception as exc:  # driver errors are typed; any failure leaves it unprinted
                 error = reason_of(exc)
                 log.warning("ticket %s not printed: %s", ticket.number, type(exc).__name__)
+        printed, now = error is None, self.clock.now()
         with self.sessions.begin() as s:
             # One upsert on the transaction's connection: the writer lock (SQLite has one for the office)
             # is held for as short a time as possible, since the next visitor's press may be waiting on it.
             conn = s.connection()
-            upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(TicketPrint)
-            conn.execute(upsert.values(
-                ticket_id=ticket.id, printed=error is None, error=error, updated_at=self.clock.now(),
-                count=1 if error is None else 0,
+            conn.execute(insert_on_conflict(conn, TicketPrint).values(
+                ticket_id=ticket.id, printed=printed, error=error, updated_at=now, count=int(printed),
             ).on_conflict_do_update(index_elements=[TicketPrint.ticket_id], set_={
-                "printed": error is None, "error": error, "updated_at": self.clock.now(),
-                "count": TicketPrint.count + (1 if error is None else 0),
+                "printed": printed, "error": error, "updated_at": now, "count": TicketPrint.count + int(printed),
             }))
-        self.bus.publish(TicketPrinted(at=self.clock.now(), ticket_id=ticket.id, number=ticket.number,
-                                       printed=error is None, reason_ja=error or ""))
-        return error is None
+        self.bus.publish(TicketPrinted(at=now, ticket_id=ticket.id, number=ticket.number,
+                                       printed=printed, reason_ja=error or ""))
+        return printed
 
     def reprint(self, ticket: TicketView, actor: Actor | None = None) -> bool:
         """Print a ticket again (after a printer fault, or a visitor who lost it). Same number, same id."""

@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Boolean, Date, String, bindparam, column, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
@@ -34,6 +33,7 @@ from station.events import (
 from station.services import audit
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
+from station.store.db import insert_on_conflict
 from station.store.models import Counter, DailySequence, Ticket, TicketPrint, UtcDateTime
 
 
@@ -206,9 +206,8 @@ class QueueService:
         seq = conn.execute(_BUMP_SEQ, params).scalar()
         if seq is not None:
             return int(seq)
-        ins_mod = postgresql if self._is_pg(s) else sqlite
-        s.execute(
-            ins_mod.insert(DailySequence)
+        conn.execute(
+            insert_on_conflict(conn, DailySequence)
             .values(business_date=day, category=category, last_seq=0)
             .on_conflict_do_nothing()
         )

@@ -16,7 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -108,6 +109,11 @@ def make_engine(url: str, **kw: Any) -> Engine:
     kw.setdefault("pool_size", 10)
     kw.setdefault("max_overflow", 20)
     return create_engine(url, pool_pre_ping=True, **kw)
+
+
+def insert_on_conflict(conn: Connection, model: Any) -> Any:
+    """INSERT … ON CONFLICT for the backend `conn` talks to (SQLite and PostgreSQL spell it alike)."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(model)
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
