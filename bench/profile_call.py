@@ -28,8 +28,8 @@ from bench.office import fill_pg, fill_sqlite
 from station.app import Station
 from station.clock import ManualClock
 from station.config import load_settings
-from station.domain.calendar import TOKYO
 from station.domain.queue import Action
+from station.domain.timezone import TOKYO
 from station.services.audit import Actor
 
 REPO = Path(__file__).resolve().parent.parent

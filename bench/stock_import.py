@@ -40,8 +40,9 @@ from bench.common import pct, summary
 from station.app import Station
 from station.clock import ManualClock
 from station.config import load_settings
-from station.domain.calendar import TOKYO, BusinessCalendar
+from station.domain.calendar import BusinessCalendar
 from station.domain.stock_csv import parse_stock_csv, write_stock_csv
+from station.domain.timezone import TOKYO
 from station.services.stock import INSERT_COLUMNS
 from tests.support.stock_data import fake_records
 

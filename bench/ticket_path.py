@@ -30,8 +30,9 @@ from station.app import Station
 from station.clock import ManualClock
 from station.config import load_settings
 from station.device_factory import build_devices
-from station.domain.calendar import TOKYO, BusinessCalendar
+from station.domain.calendar import BusinessCalendar
 from station.domain.queue import Action
+from station.domain.timezone import TOKYO
 from station.slips.ticket import ticket_receipt
 
 REPO = Path(__file__).resolve().parent.parent

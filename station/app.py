@@ -11,13 +11,13 @@ when `simulate=True`.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers.base import Device
 from station.clock import Clock, SystemClock
 from station.config import StationSettings
-from station.domain.calendar import BusinessCalendar, load_calendar
+from station.config_files import load_calendar
+from station.domain.calendar import BusinessCalendar
 from station.events import EventBus
 from station.services.auth import AuthService
 from station.services.devices import DeviceManager
@@ -182,6 +182,3 @@ def build_case_service(st: Station) -> Any:
     return CaseService(st.settings, st.calendar, load_catalog(catalog_path(st.settings.config_file)), st.sessions,
                        st.clock, st.bus, lookup, printer=lambda: st.printer)
 
-
-def data_path(settings: StationSettings, *parts: str) -> Path:
-    return settings.data_dir.joinpath(*parts)

@@ -14,10 +14,11 @@ from typing import Annotated
 
 import typer
 
+from station.cli_common import CliContext, ConfigOpt, DataDirOpt, fail, settings_from
 from station.cli_report import install as install_report_commands
 from station.cli_stock import stock_app
 from station.cli_users import token_app, user_app
-from station.config import ConfigError, StationSettings, load_settings
+from station.config import StationSettings
 from station.logfilter import install as install_log_filter
 
 app = typer.Typer(help="マイナンバーカード窓口ステーション / My Number Card counter station",
@@ -35,19 +36,6 @@ app.add_typer(token_app, name="token")
 app.add_typer(stock_app, name="stock")
 install_report_commands(app)  # station report, station purge (issue 8)
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="station TOML file (STATION_CONFIG)")]
-DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="data directory (STATION_DATA_DIR)")]
-
-
-class _Ctx:
-    config: Path | None = None
-    data_dir: Path | None = None
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code)
-
 
 @app.callback()
 def main(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None,
@@ -55,19 +43,9 @@ def main(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = No
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_filter()  # no individual number or personal value reaches a log line (D-ALL-2)
-    obj = _Ctx()
+    obj = CliContext()
     obj.config, obj.data_dir = config, data_dir
     ctx.obj = obj
-
-
-def settings_from(ctx: typer.Context, config: Path | None = None, data_dir: Path | None = None,
-                  **overrides: object) -> StationSettings:
-    """Options given after the subcommand win over those before it."""
-    obj: _Ctx = ctx.obj or _Ctx()
-    try:
-        return load_settings(config or obj.config, data_dir or obj.data_dir, **overrides)
-    except ConfigError as e:
-        raise _fail(str(e)) from e
 
 
 @app.command()
@@ -91,6 +69,10 @@ def run(
 
     from station.app import Station, load_business_calendar
     from station.clock import ClockSpecError, clock_from_spec
+
+    # The one arrow from station/ to web/: `station run` is the outermost layer, the process entry that
+    # serves the web app. Imported here, lazily, so every other command (and `import station.cli`) never
+    # loads FastAPI, and so station/ at import time sees no web module (tests/unit/test_architecture.py).
     from web.app import create_app
 
     settings = settings_from(ctx, config, data_dir)
@@ -107,14 +89,14 @@ def run(
 
         load_catalog(catalog_path(settings.config_file))  # CatalogError names the file and the key
     except (ValueError, ClockSpecError) as e:
-        raise _fail(str(e)) from e
+        raise fail(str(e)) from e
     if office > 1:
         from station.clock import anchored_spec
         from station.office import DEFAULT_OFFICE_DB, run_office
 
         if not simulate:
-            raise _fail("--office は --simulate と一緒に使います / --office needs --simulate")
-        obj: _Ctx = ctx.obj or _Ctx()
+            raise fail("--office は --simulate と一緒に使います / --office needs --simulate")
+        obj: CliContext = ctx.obj or CliContext()
         url = settings.database_url or settings.database.url or DEFAULT_OFFICE_DB
         raise typer.Exit(run_office(office, port or settings.server.port, settings.data_dir / "office", url,
                                     config or obj.config, anchored_spec(the_clock), settings.server.host))
@@ -124,7 +106,7 @@ def run(
     try:
         upgrade_in_child(settings.effective_database_url)  # the daemon itself never imports Alembic
     except subprocess.CalledProcessError as e:
-        raise _fail("データベースを更新できませんでした / database migration failed (see above)") from e
+        raise fail("データベースを更新できませんでした / database migration failed (see above)") from e
     station = Station(settings, clock=the_clock, calendar=calendar, simulate=simulate)
     web = create_app(station)
     url = f"http://{settings.server.host}:{settings.server.port}"
@@ -153,16 +135,15 @@ def db_upgrade(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOp
 def config_check(ctx: typer.Context, file: Path) -> None:
     """設定ファイルを検査する / validate a config file (and its calendar)."""
     from station.app import load_business_calendar
-    from station.domain.calendar import CalendarFileError
+    from station.config_files import ConfigError
+    from station.procedures_catalog import catalog_path, load_catalog
 
     settings = settings_from(ctx, file)
-    from station.procedures_catalog import CatalogError, catalog_path, load_catalog
-
     try:
         load_business_calendar(settings)
         load_catalog(catalog_path(settings.config_file))
-    except (CalendarFileError, CatalogError) as e:
-        raise _fail(str(e)) from e
+    except ConfigError as e:
+        raise fail(str(e)) from e
     typer.echo(f"OK: {file} ({len(settings.categories)} categories, {len(settings.counters)} counters)")
 
 
@@ -181,12 +162,12 @@ def ticket_reprint(ctx: typer.Context, ticket_id: int, config: ConfigOpt = None,
         station.printer = _printer_from(settings)
         ok = station.spooler.reprint(station.queue.get(ticket_id), Actor("cli"))
     except ServiceError as e:
-        raise _fail(str(e)) from e
+        raise fail(str(e)) from e
     finally:
         station.stop()
     if not ok:
         t = station.queue.get(ticket_id)
-        raise _fail(f"印刷できませんでした / not printed: {t.print_error}", 1)
+        raise fail(f"印刷できませんでした / not printed: {t.print_error}", 1)
     typer.echo(f"印刷しました / printed: ticket {ticket_id}")
 
 
@@ -247,7 +228,7 @@ def card_read(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt
     try:
         info = CardReader(reader or settings.devices.card_reader.reader_name or None).read_once(timeout)
     except CardError as e:
-        raise _fail(f"{getattr(e, 'message_ja', '')} / {getattr(e, 'message_en', e)}", 1) from e
+        raise fail(f"{getattr(e, 'message_ja', '')} / {getattr(e, 'message_en', e)}", 1) from e
     v = card_verdict(info, SystemClock().now().date()).as_dict()
     typer.echo(f"マイナンバーカード / My Number Card: {'はい / yes' if v['is_my_number_card'] else 'いいえ / no'}")
     typer.echo(f"電子証明書 / certificate: {v['cert_state']}  (期限 / expires {v['expires_on']}, "

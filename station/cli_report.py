@@ -10,56 +10,22 @@ Like every `station` command they take --config / --data-dir (before or after th
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-if TYPE_CHECKING:
-    from station.app import Station
+from station.cli_common import ConfigOpt, DataDirOpt, cli_actor, station_context
 
 report_app = typer.Typer(help="日報・件数 / daily counts and report (D-ALL-1)", invoke_without_command=True)
 purge_app = typer.Typer(help="個人情報の削除 / purge personal data past the retention (D-ALL-2)",
                         invoke_without_command=True)
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="station TOML file (STATION_CONFIG)")]
-DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="data directory (STATION_DATA_DIR)")]
 
 
 def install(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
     app.add_typer(purge_app, name="purge")
-
-
-@contextmanager
-def _station(ctx: typer.Context, config: Path | None, data_dir: Path | None) -> Iterator[Station]:
-    from station.app import Station
-    from station.cli import settings_from
-    from station.services.errors import ServiceError
-
-    station = Station(settings_from(ctx, config, data_dir), with_devices=False)
-    station.start()
-    try:
-        yield station
-    except ServiceError as e:
-        typer.echo(f"{e.message_ja} / {e.message_en}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        station.stop()
-
-
-def _actor() -> Any:
-    from station.services.audit import Actor
-
-    try:
-        user = getpass.getuser()
-    except Exception:
-        user = "?"
-    return Actor(f"cli:{user}", "cli")
 
 
 def _m(v: Any) -> str:
@@ -82,7 +48,7 @@ def report(
     except ValueError:
         typer.echo(f"日付は YYYY-MM-DD で指定してください / --date must be YYYY-MM-DD: {day}", err=True)
         raise typer.Exit(2) from None
-    with _station(ctx, config, data_dir) as st:
+    with station_context(ctx, config, data_dir) as st:
         d = d or business_date(st.clock.now())
         if as_csv:
             typer.echo(st.reports.csv_text(d), nl=False)
@@ -127,8 +93,8 @@ def purge(
     if force and not (reason or "").strip():
         typer.echo("--force には --reason（理由）が必要です / --force needs --reason", err=True)
         raise typer.Exit(2)
-    with _station(ctx, config, data_dir) as st:
-        r = st.end_of_day.purge(_actor(), older_than, force, reason)
+    with station_context(ctx, config, data_dir) as st:
+        r = st.end_of_day.purge(cli_actor("cli"), older_than, force, reason)
     typer.echo(f"削除しました / purged: 案件 cases {r['purged_cases']}, 電話 calls {r['purged_calls']}, "
                f"カード cards {r['purged_cards']} (days <= {r['cutoff']}{', forced' if force else ''})")
     if r["refused"]:

@@ -13,52 +13,16 @@ Like every `station` command it takes --config / --data-dir (before or after the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from station.app import Station
+from station.cli_common import ConfigOpt, DataDirOpt, cli_actor, station_context
 
 stock_app = typer.Typer(help="カード在庫・交付通知書 / card stock and notices", no_args_is_help=True)
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="station TOML file (STATION_CONFIG)")]
-DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="data directory (STATION_DATA_DIR)")]
-
-
-@contextmanager
-def _station(ctx: typer.Context, config: Path | None, data_dir: Path | None) -> Iterator[Station]:
-    from station.app import Station
-    from station.cli import settings_from
-    from station.services.errors import ServiceError
-
-    station = Station(settings_from(ctx, config, data_dir), with_devices=False)
-    station.start()
-    try:
-        yield station
-    except ServiceError as e:
-        typer.echo(f"{e.message_ja} / {e.message_en}", err=True)
-        for p in e.extra.get("problems", []) or []:  # type: ignore[union-attr]
-            typer.echo(f"  {p}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        station.stop()
-
-
-def _actor():  # type: ignore[no-untyped-def]
-    import getpass
-
-    from station.services.audit import Actor
-
-    try:
-        user = getpass.getuser()
-    except Exception:
-        user = "?"
-    return Actor(f"cli:{user}"[:64])
 
 
 @stock_app.command("import")
@@ -72,7 +36,7 @@ def import_(ctx: typer.Context, file: Path, config: ConfigOpt = None, data_dir: 
     if not file.is_file():
         typer.echo(f"ファイルがありません / no such file: {file}", err=True)
         raise typer.Exit(2)
-    with _station(ctx, config, data_dir) as st:
+    with station_context(ctx, config, data_dir) as st:
         data = file.read_bytes()
         if check:
             report = st.stock.check_file(data)
@@ -90,7 +54,7 @@ def import_(ctx: typer.Context, file: Path, config: ConfigOpt = None, data_dir: 
                 bar.update(task, completed=done, total=total)
 
             try:
-                r = st.stock.import_bytes(data, file.name, _actor(), progress)
+                r = st.stock.import_bytes(data, file.name, cli_actor(), progress)
             except ImportRejected as e:
                 bar.stop()
                 _print_report(e.report)
@@ -114,7 +78,7 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
 def find(ctx: typer.Context, notice_or_mfg: str, config: ConfigOpt = None, data_dir: DataDirOpt = None,
          history: Annotated[bool, typer.Option("--history", help="show the card's lifecycle")] = False) -> None:
     """カードを探す / find a card by notice number or manufacturing number."""
-    with _station(ctx, config, data_dir) as st:
+    with station_context(ctx, config, data_dir) as st:
         c = st.stock.find(notice_or_mfg)
         slot = (f"{c.box_label} の {c.position}番目 / slot {c.box_label}#{c.position}" if c.box
                 else "棚にありません / not on the shelf")
@@ -151,12 +115,12 @@ def mail(ctx: typer.Context,
     if bool(notice) == bool(from_ or to) or (not notice and not (from_ and to)):
         typer.echo("--from と --to、または --notice を指定してください / give --from and --to, or --notice", err=True)
         raise typer.Exit(2)
-    with _station(ctx, config, data_dir) as st:
+    with station_context(ctx, config, data_dir) as st:
         if notice:
-            r = st.stock.mail_notices(notice, day, _actor())
+            r = st.stock.mail_notices(notice, day, cli_actor())
         else:
             assert from_ and to
-            r = st.stock.mail_range(from_, to, day, _actor())
+            r = st.stock.mail_range(from_, to, day, cli_actor())
     skipped = "".join(f"、{k} {v}枚" for k, v in r.skipped.items())
     typer.echo(f"{r.mailed}枚を発送済にしました（発送日 {r.mailed_on}、受取期限 {r.receipt_deadline}）"
                + (f" 対象外{skipped}" if skipped else "")
@@ -170,8 +134,8 @@ def move(ctx: typer.Context, card: str, to: str,
                                                     "returned: deadline_passed|defect|cancelled")] = None,
          config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """カードの状態を進める / move one card to its next status (inspected, defect, ready, returned …)."""
-    with _station(ctx, config, data_dir) as st:
-        c = st.stock.transition(card, to, _actor(), reason=reason)
+    with station_context(ctx, config, data_dir) as st:
+        c = st.stock.transition(card, to, cli_actor(), reason=reason)
     typer.echo(f"{c.manufacturing_no}: {c.status_ja} ({c.status})")
 
 
@@ -179,7 +143,7 @@ def move(ctx: typer.Context, card: str, to: str,
 def labels(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None,
            box: Annotated[int | None, typer.Option(help="list one box's slots")] = None) -> None:
     """保管箱ラベルの一覧 / box labels with their manufacturing-number ranges (or one box's slots)."""
-    with _station(ctx, config, data_dir) as st:
+    with station_context(ctx, config, data_dir) as st:
         if box is not None:
             for sl in st.stock.box_slots(box):
                 typer.echo(f"{sl.position:4d}  {sl.manufacturing_no}  {sl.notice_no}  {sl.status}")
@@ -197,7 +161,7 @@ def overdue(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt =
             stale: Annotated[bool, typer.Option("--stale", help="applications over a month old, not mailed "
                                                 "(D-TEL-4)")] = False) -> None:
     """受取期限切れのカード / cards past their receipt deadline (or --stale applications)."""
-    with _station(ctx, config, data_dir) as st:
+    with station_context(ctx, config, data_dir) as st:
         cards = st.stock.stale_applications() if stale else st.stock.overdue()
         what = ("申請から日数が経ち通知書未発送", "old applications without a mailed notice") if stale else \
             ("受取期限切れ", "past the receipt deadline")

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from station.cli_common import ConfigOpt, DataDirOpt, cli_actor, settings_from
+
 if TYPE_CHECKING:
     from station.services.auth import AuthService
 
@@ -27,12 +29,8 @@ CounterOpt = Annotated[int | None, typer.Option("--counter", help="a clerk's own
 StdinOpt = Annotated[bool, typer.Option("--password-stdin", help="read the password from standard input")]
 
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="station TOML file (STATION_CONFIG)")]
-DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="data directory (STATION_DATA_DIR)")]
-
 
 def _service(ctx: typer.Context, config: Path | None = None, data_dir: Path | None = None) -> AuthService:
-    from station.cli import settings_from
     from station.clock import SystemClock
     from station.services.auth import AuthService
     from station.store.db import make_engine, make_session_factory, upgrade
@@ -61,25 +59,13 @@ def _run(fn):  # type: ignore[no-untyped-def]
         raise typer.Exit(1) from e
 
 
-def _actor():  # type: ignore[no-untyped-def]
-    import getpass
-
-    from station.services.audit import Actor
-
-    try:
-        who = getpass.getuser()
-    except Exception:  # no login name in a container
-        who = "?"
-    return Actor(f"cli:{who}"[:64], "localhost")
-
-
 @user_app.command("add")
 def user_add(ctx: typer.Context, name: str, role: RoleOpt, counter: CounterOpt = None,
              password_stdin: StdinOpt = False, config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """ユーザーを追加する / add a user (password hashed with argon2)."""
     svc = _service(ctx, config, data_dir)
     pw = _password(password_stdin)
-    u = _run(lambda: svc.add_user(name, role, pw, counter, _actor()))
+    u = _run(lambda: svc.add_user(name, role, pw, counter, cli_actor("localhost")))
     typer.echo(f"追加しました / added: {u.name} ({u.role}{f', counter {u.counter_id}' if u.counter_id else ''})")
 
 
@@ -89,7 +75,7 @@ def user_passwd(ctx: typer.Context, name: str, password_stdin: StdinOpt = False,
     """パスワードを変更する / set a new password (ends the user's sessions)."""
     svc = _service(ctx, config, data_dir)
     pw = _password(password_stdin)
-    _run(lambda: svc.set_password(name, pw, _actor()))
+    _run(lambda: svc.set_password(name, pw, cli_actor("localhost")))
     typer.echo(f"変更しました / changed: {name}")
 
 
@@ -107,7 +93,7 @@ def token_create(ctx: typer.Context, name: Annotated[str, typer.Option("--name",
                  data_dir: DataDirOpt = None) -> None:
     """トークンを作る（一度だけ表示） / create a token; it is printed once and never stored."""
     svc = _service(ctx, config, data_dir)
-    view, secret = _run(lambda: svc.create_token(name, role, counter, _actor()))
+    view, secret = _run(lambda: svc.create_token(name, role, counter, cli_actor("localhost")))
     typer.echo(f"# {view.name} ({view.role}) — この値は二度と表示されません / shown only this once", err=True)
     typer.echo(secret)
 
@@ -124,5 +110,5 @@ def token_list(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOp
 def token_revoke(ctx: typer.Context, name: str, config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """トークンを無効にする / revoke a token."""
     svc = _service(ctx, config, data_dir)
-    _run(lambda: svc.revoke_token(name, _actor()))
+    _run(lambda: svc.revoke_token(name, cli_actor("localhost")))
     typer.echo(f"無効にしました / revoked: {name}")

@@ -13,7 +13,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from station.domain.calendar import TOKYO, BusinessCalendar, is_open, next_opening
+from station.domain.calendar import BusinessCalendar, is_open, next_opening
+from station.domain.timezone import TOKYO
 
 
 class Clock(Protocol):

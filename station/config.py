@@ -8,7 +8,6 @@ Environment wins over the file (`STATION_SERVER__PORT=8001` overrides `[server] 
 from __future__ import annotations
 
 import os
-import tomllib
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
@@ -16,12 +15,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
+from station.config_files import ConfigError, read_toml, validation_error
+
+__all__ = ["ConfigError", "StationSettings", "load_settings"]
+
 REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
-DEFAULT_CONFIG_FILE = REPO_CONFIG_DIR / "station.example.toml"
-
-
-class ConfigError(Exception):
-    """A configuration problem, worded for the person who edits the file."""
 
 
 class OfficeSettings(BaseModel):
@@ -301,14 +299,6 @@ class StationSettings(BaseSettings):
         return next((c for c in self.counters if c.id == counter_id), None)
 
 
-def _format_validation_error(source: str, err: ValidationError) -> str:
-    lines = [f"設定ファイルに誤りがあります / invalid configuration: {source}"]
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"  - {key}: {e['msg']}")
-    return "\n".join(lines)
-
-
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
@@ -328,17 +318,11 @@ def load_settings(
     """
     path_str = config_file or os.environ.get("STATION_CONFIG")
     data: dict[str, Any] = {}
-    source = "(defaults)"
+    path: Path | None = None
+    source = ""
     if path_str:
         path = Path(path_str).resolve()
-        source = str(path)
-        try:
-            with path.open("rb") as f:
-                data = tomllib.load(f)
-        except FileNotFoundError as e:
-            raise ConfigError(f"設定ファイルがありません / config file not found: {path}") from e
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"設定ファイルの書式が正しくありません / TOML syntax error in {path}: {e}") from e
+        data, source = read_toml(path)
         data["config_file"] = path
     dd = data_dir or os.environ.get("STATION_DATA_DIR")
     if dd:
@@ -346,13 +330,13 @@ def load_settings(
     try:
         env = EnvSettingsSource(StationSettings)()
     except Exception as e:  # a malformed STATION_* value
-        raise ConfigError(f"環境変数 STATION_* の値が正しくありません / invalid STATION_* value: {e}") from e
+        raise ConfigError(None, "config.env_invalid", detail=str(e)) from e
     data = _deep_merge(data, env)
     data.update(overrides)
     try:
         settings = StationSettings(**data)
     except ValidationError as e:
-        raise ConfigError(_format_validation_error(source, e)) from e
+        raise validation_error(path, source, e) from e
     if dd:  # an explicit --data-dir beats the environment's copy of the file's value
         settings.data_dir = Path(dd)
     return settings

@@ -6,13 +6,12 @@ the key (`procedures.2.steps.0.code: …`). `Catalog.document_rules()` gives the
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from station.config import ConfigError
+from station.config_files import ConfigError, read_toml, validation_error
 from station.domain.documents import DocName, DocumentRules, IdKind, ProxyReason
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "config" / "procedures.toml"
@@ -38,8 +37,8 @@ COMMON_OUTCOMES = {"handed_over": ("本市職員へ引継ぎ", "handed over to c
                    "cancelled": ("中止（来庁者の都合）", "cancelled (visitor left)")}
 
 
-class CatalogError(ConfigError, ValueError):
-    """The catalog file is wrong; the message names the file and the key."""
+class CatalogError(ConfigError):
+    """The catalog file is wrong: a ConfigError (same wording, file, line and key) callers can tell apart."""
 
 
 class Named(BaseModel):
@@ -218,18 +217,8 @@ def catalog_path(config_file: Path | None) -> Path:
 def load_catalog(path: Path | str | None = None) -> Catalog:
     """Read and validate the catalog; CatalogError names the file and each wrong key."""
     p = Path(path) if path else DEFAULT_CATALOG
-    try:
-        with p.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError as e:
-        raise CatalogError(f"手続きカタログがありません / procedures catalog not found: {p}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise CatalogError(f"手続きカタログの書式が正しくありません / {p}: {e}") from e
+    data, source = read_toml(p, CatalogError)
     try:
         return Catalog.model_validate(data)
     except ValidationError as e:
-        lines = [f"手続きカタログに誤りがあります / invalid procedures catalog: {p}"]
-        for err in e.errors():
-            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            lines.append(f"  - {key}: {err['msg']}")
-        raise CatalogError("\n".join(lines)) from e
+        raise validation_error(p, source, e, CatalogError) from e

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from station.app import Station
 from station.clock import ManualClock
 from station.config import StationSettings, load_settings
-from station.domain.calendar import TOKYO
+from station.domain.timezone import TOKYO
 from tests.pcsc_fixtures import (  # noqa: F401 - fixtures for the card reader tests
     card_events,
     card_reader,

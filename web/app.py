@@ -56,14 +56,11 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
         from web.routers import sim
 
         app.include_router(sim.router)
-    try:
-        from web.routers import pages
-    except ImportError:  # screens not built yet
-        pages = None  # type: ignore[assignment]
-    if pages is not None:
-        app.include_router(pages.router)
-        app.include_router(case_pages.router)
-        security.install_templates(pages.templates)
+    from web.routers import pages
+
+    app.include_router(pages.router)
+    app.include_router(case_pages.router)
+    security.install_templates(pages.templates)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

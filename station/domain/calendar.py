@@ -1,18 +1,17 @@
 """The office's business calendar (D-CAL): when the counter is open and when the dispenser issues tickets.
 
 Pure: every function takes the moment it is asked about. Times are Asia/Tokyo wall-clock times.
-The city edits closed days and holiday openings as data (config/calendar.toml), not code.
+The city edits closed days and holiday openings as data (config/calendar.toml), not code; the file is
+read by `station.config_files.load_calendar`, which hands this module a `BusinessCalendar`.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from station.domain.timezone import TOKYO  # defined once there; importing it from here still works
+
 THURSDAY = 3
 WEEKDAYS_JA = "月火水木金土日"
 
@@ -122,43 +121,3 @@ def dispenser_decision(cal: BusinessCalendar, at: datetime, cutoff_minutes: int)
 def business_date(at: datetime) -> date:
     """The day a ticket belongs to (numbering resets with it)."""
     return to_tokyo(at).date()
-
-
-class CalendarFileError(ValueError):
-    pass
-
-
-def load_calendar(path: Path, **hours: time) -> BusinessCalendar:
-    """Read closed days and holiday openings from TOML; errors name the file and the entry."""
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError as e:
-        raise CalendarFileError(f"カレンダーファイルがありません / calendar file not found: {path}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise CalendarFileError(f"カレンダーファイルの書式が正しくありません / {path}: {e}") from e
-    return BusinessCalendar(
-        closed_dates=frozenset(_dates(path, data, "closed")),
-        holiday_openings=frozenset(_dates(path, data, "holiday_openings")),
-        **hours,
-    )
-
-
-def _dates(path: Path, data: dict[str, object], key: str) -> list[date]:
-    raw = data.get(key, [])
-    if not isinstance(raw, list):
-        raise CalendarFileError(f"{path}: {key}: 日付の一覧が必要です / must be a list of dates")
-    out: list[date] = []
-    for i, item in enumerate(raw):
-        value = item.get("date") if isinstance(item, dict) else item
-        if isinstance(value, str):
-            try:
-                value = date.fromisoformat(value)
-            except ValueError:
-                pass
-        if not isinstance(value, date) or isinstance(value, datetime):
-            raise CalendarFileError(
-                f"{path}: {key}[{i}]: 日付ではありません / not a date (YYYY-MM-DD): {value!r}"
-            )
-        out.append(value)
-    return out

@@ -10,11 +10,10 @@ import calendar
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from drivers.cardreader import CardInfo, PinState
+from station.domain.timezone import TOKYO
 
-JST = ZoneInfo("Asia/Tokyo")
 RENEW_WITHIN_MONTHS = 3  # D-INS-3
 
 
@@ -76,7 +75,7 @@ def jdate(day: dt.date) -> str:
 def expiry_date(not_after: dt.datetime) -> dt.date:
     if not_after.tzinfo is None:
         not_after = not_after.replace(tzinfo=dt.UTC)
-    return not_after.astimezone(JST).date()
+    return not_after.astimezone(TOKYO).date()
 
 
 def cert_state(expires_on: dt.date, today: dt.date) -> CertState:

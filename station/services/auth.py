@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from station.clock import Clock
 from station.config import StationSettings
 from station.domain import roles
-from station.domain.calendar import TOKYO
+from station.domain.timezone import TOKYO
 from station.services import audit
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound, ServiceError

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
 from station.config import StationSettings
-from station.domain.calendar import TOKYO
 from station.domain.report_stats import summary
+from station.domain.timezone import TOKYO
 from station.store.models import Ticket
 
 TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")

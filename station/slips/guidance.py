@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from drivers.receipt import Align, Feed, Receipt, Rule, Text
-from station.domain.calendar import TOKYO, WEEKDAYS_JA, BusinessCalendar, hours_on
+from station.domain.calendar import WEEKDAYS_JA, BusinessCalendar, hours_on
+from station.domain.timezone import TOKYO
 
 COLUMNS = 48  # half-width columns on 80 mm paper (Font A); a kanji takes two
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from drivers.receipt import Align, Barcode, Feed, QRCode, Receipt, Rule, Text
 from station.domain.barcodes import make_ticket_code
-from station.domain.calendar import TOKYO
+from station.domain.timezone import TOKYO
 
 if TYPE_CHECKING:
     from station.config import StationSettings

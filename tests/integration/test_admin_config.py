@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from station.app import Station
 from station.clock import ManualClock
-from station.domain.calendar import TOKYO
+from station.domain.timezone import TOKYO
 from station.events import Envelope
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound

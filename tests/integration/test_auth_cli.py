@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from station.app import Station
 from station.cli import app as cli
 from station.clock import ManualClock
-from station.domain.calendar import TOKYO
+from station.domain.timezone import TOKYO
 from tests.conftest import EXAMPLE_CONFIG, make_settings
 from web.app import create_app
 

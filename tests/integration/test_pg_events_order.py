@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from station.app import Station
 from station.clock import ManualClock
-from station.domain.calendar import TOKYO
+from station.domain.timezone import TOKYO
 from station.events import CounterStateChanged, Envelope
 from station.store.pg_events import GAP, insert_event
 from tests.conftest import _clean_pg, make_settings

@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from station.app import Station
 from station.cli import app as cli
 from station.clock import ManualClock, SystemClock
-from station.domain.calendar import TOKYO, business_date
+from station.domain.calendar import business_date
+from station.domain.timezone import TOKYO
 from station.services.audit import Actor
 from station.store.models import AuditEntry
 from station.store.models_cases import Handover

@@ -87,7 +87,7 @@ def test_429_is_documented(app: object) -> None:
 def test_the_window_forgets_idle_clients(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import datetime
 
-    from station.domain.calendar import TOKYO
+    from station.domain.timezone import TOKYO
 
     monkeypatch.setattr(ratelimit, "MAX_CLIENTS", 3)
     w = ratelimit.SlidingWindow()

@@ -19,11 +19,11 @@ from drivers.cardreader import CardInfo, PinState
 from station.app import Station
 from station.domain import queue as q
 from station.domain.barcodes import make_notice_number
-from station.domain.calendar import TOKYO
 from station.domain.card_record import CardRecord, NoticeType
 from station.domain.certificate import card_verdict
 from station.domain.documents import Presented
 from station.domain.stock_csv import write_stock_csv
+from station.domain.timezone import TOKYO
 from station.events import CardRead
 from station.services.audit import Actor
 from station.services.errors import Conflict

@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from station.domain.calendar import (
-    TOKYO,
     BusinessCalendar,
     dispenser_decision,
     hours_on,
@@ -16,6 +15,7 @@ from station.domain.calendar import (
     is_open,
     next_opening,
 )
+from station.domain.timezone import TOKYO
 
 CAL = BusinessCalendar(
     closed_dates=frozenset({date(2026, 12, 29), date(2026, 11, 23)}),

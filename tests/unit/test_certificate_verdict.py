@@ -8,14 +8,14 @@ import pytest
 
 from drivers.cardreader import CardInfo, PinState
 from station.domain.certificate import CertState, add_months, card_verdict
+from station.domain.timezone import TOKYO
 
-JST = dt.timezone(dt.timedelta(hours=9))
 OK = PinState(3, False)
 
 
 def info(expiry_jst: dt.date, auth: PinState = OK, sign: PinState = PinState(5, False),
          assist: PinState = OK) -> CardInfo:
-    not_after = dt.datetime.combine(expiry_jst, dt.time(23, 59, 59), JST).astimezone(dt.UTC)
+    not_after = dt.datetime.combine(expiry_jst, dt.time(23, 59, 59), TOKYO).astimezone(dt.UTC)
     return CardInfo(True, True, cert_not_after=not_after, auth_pin=auth, sign_pin=sign, assist_pin=assist)
 
 

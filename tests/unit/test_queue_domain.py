@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from station.domain.calendar import TOKYO
 from station.domain.queue import (
     Action,
     QueueRuleError,
@@ -18,6 +17,7 @@ from station.domain.queue import (
     pick_next,
     spoken_number,
 )
+from station.domain.timezone import TOKYO
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=TOKYO)
 
