@@ -15,9 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from station.config_files import ConfigError, read_toml, validation_error
-
-__all__ = ["ConfigError", "StationSettings", "load_settings"]
+from station.config_files import ConfigError, read_toml, validation_error, words
 
 REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
@@ -49,7 +47,7 @@ class ServerSettings(BaseModel):
             try:
                 ipaddress.ip_network(net, strict=False)
             except ValueError as e:
-                raise ValueError(f"ネットワークの書き方が正しくありません / not a network: {net!r}") from e
+                raise ValueError(words("config.not_a_network", net=repr(net))) from e
         return v
 
 
@@ -253,13 +251,13 @@ class StationSettings(BaseSettings):
         codes = [c.code for c in v]
         dup = {c for c in codes if codes.count(c) > 1}
         if dup:
-            raise ValueError(f"カテゴリコードが重複しています / duplicate category code: {sorted(dup)}")
+            raise ValueError(words("config.duplicate_category", codes=sorted(dup)))
         prefixes = [c.prefix for c in v]
         dup = {p for p in prefixes if prefixes.count(p) > 1}
         if dup:
-            raise ValueError(f"番号の接頭辞が重複しています / duplicate number prefix: {sorted(dup)}")
+            raise ValueError(words("config.duplicate_prefix", prefixes=sorted(dup)))
         if not v:
-            raise ValueError("カテゴリが1つもありません / at least one category is needed")
+            raise ValueError(words("config.no_category"))
         return v
 
     @model_validator(mode="after")
@@ -267,15 +265,13 @@ class StationSettings(BaseSettings):
         known = {c.code for c in self.categories}
         ids = [c.id for c in self.counters]
         if len(ids) != len(set(ids)):
-            raise ValueError("窓口番号が重複しています / duplicate counter id")
+            raise ValueError(words("config.duplicate_counter"))
         for i, counter in enumerate(self.counters):
             unknown = [c for c in counter.categories if c not in known]
             if unknown:
-                raise ValueError(
-                    f"counters.{i}.categories: 未定義のカテゴリ {unknown} / unknown category codes {unknown}"
-                )
+                raise ValueError(words("config.unknown_category", where=f"counters.{i}.categories", codes=unknown))
         if self.counters and self.counter_id not in ids:
-            raise ValueError(f"counter_id: 窓口 {self.counter_id} が counters にありません / not in counters")
+            raise ValueError(words("config.counter_not_listed", counter=self.counter_id))
         return self
 
     # --- derived -----------------------------------------------------------------------------------

@@ -41,9 +41,14 @@ class ConfigError(ValueError):
         where = str(self.path) if self.path is not None else "(defaults)"
         if self.line is not None:
             where += f", line {self.line}"
-        head = f"{where}: {self.key + ': ' if self.key else ''}"
-        head += f"{text(self.code, 'ja', **self.params)} / {text(self.code, 'en', **self.params)}"
+        head = f"{where}: {self.key + ': ' if self.key else ''}{words(self.code, **self.params)}"
         return "\n".join([head, *(f"  - {d}" for d in self.details)])
+
+
+def words(code: str, **params: object) -> str:
+    """`日本語 / English` for a config.* code: the one style of every configuration problem, also inside
+    pydantic validators (whose message becomes one detail line of the ConfigError)."""
+    return f"{text(code, 'ja', **params)} / {text(code, 'en', **params)}"
 
 
 def read_toml(path: Path | str, error: type[ConfigError] = ConfigError) -> tuple[dict[str, Any], str]:
