@@ -10,8 +10,11 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from station import messages
 from web import security
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 security.install_templates(templates)
+# both("screen.ja_only") → (Japanese, English): for the few lines every visitor must read in both languages
+templates.env.globals["both"] = messages.both

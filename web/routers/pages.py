@@ -149,6 +149,6 @@ def sim_tickets(station: StationDep) -> JSONResponse:
     from station.domain.barcodes import make_ticket_code
 
     rows = [{"id": v.id, "number": v.number, "state": v.state, "category_name_ja": v.category_name_ja,
-             "status_path": f"/t/{v.token}", "code": make_ticket_code(v.id)}
+             "category_name_en": v.category_name_en, "status_path": f"/t/{v.token}", "code": make_ticket_code(v.id)}
             for v in station.queue.list()]
     return JSONResponse(rows[-50:][::-1], headers={"Cache-Control": "no-store"})

@@ -22,11 +22,15 @@
       return h("li", { class: i === 0 ? "call newest" : "call", "data-ticket": id, "data-number": c.number },
         h("span", { class: "call-number" }, c.number),
         h("span", { class: "call-arrow", "aria-hidden": "true" }, "→"),
-        h("span", { class: "call-counter" },
-          h("span", { class: "call-counter-main" },
-            h("span", { class: "call-counter-num" }, String(c.counter_id)),
-            h("span", { class: "call-counter-ja" }, "番窓口")),
-          h("span", { class: "call-counter-en", lang: "en" }, ctr ? ctr.name_en : `Counter ${c.counter_id}`)),
+        S.LANG === "en"
+          // English mode: the counter's English name only (its Japanese line would double it)
+          ? h("span", { class: "call-counter" },
+            h("span", { class: "call-counter-main" }, ctr ? ctr.name_en : S.t("counter_n", { n: c.counter_id })))
+          : h("span", { class: "call-counter" },
+            h("span", { class: "call-counter-main" },
+              h("span", { class: "call-counter-num" }, String(c.counter_id)),
+              h("span", { class: "call-counter-ja" }, S.t("display_counter_suffix"))),
+            h("span", { class: "call-counter-en", lang: "en" }, ctr ? ctr.name_en : `Counter ${c.counter_id}`)),
         c.recall && i === 0 ? h("span", { class: "call-recall" }, S.t("display_recall")) : null);
     }));
     $("calls-none").hidden = calls.size > 0;
