@@ -40,8 +40,13 @@ PREFIX = "screen."
 
 
 def table(lang: str) -> dict[str, str]:
-    """Every screen word of `lang`, keyed without the `screen.` prefix (handed to templates and scripts)."""
-    return {k.removeprefix(PREFIX): v for k, v in messages.table(lang, PREFIX).items()}
+    """Every screen word of `lang`, keyed without the `screen.` prefix (handed to templates and scripts).
+
+    `lang_switch`, the link to the other language, is that language's own name ("English" / "日本語"):
+    it is the one label written in the other language, so it comes from the other catalog."""
+    words = {k.removeprefix(PREFIX): v for k, v in messages.table(lang, PREFIX).items()}
+    words["lang_switch"] = messages.text(PREFIX + "lang_name", other(lang))
+    return words
 
 
 def other(lang: str) -> str:

@@ -7,17 +7,15 @@ write them that way; see station/services/audit.py).
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from web import i18n, security
+from web import i18n
 from web.deps import StationDep
-from web.templates import templates
 from web.schemas import ErrorOut
-
+from web.templates import templates
 
 router = APIRouter(tags=["audit"])
 

@@ -8,7 +8,6 @@ cookie. The CSRF token for later state-changing calls comes back in the body and
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
@@ -20,9 +19,8 @@ from station.services.auth import DEMO_USERS, Principal
 from station.services.errors import ServiceError
 from web import i18n, security
 from web.deps import ActorDep, StationDep
-from web.templates import templates
 from web.schemas import ErrorOut
-
+from web.templates import templates
 
 router = APIRouter(tags=["auth"])
 ERRORS: dict[int | str, dict[str, Any]] = {

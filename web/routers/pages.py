@@ -7,7 +7,6 @@ services, and render. Everything that changes afterwards comes from the JSON API
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -17,7 +16,6 @@ from station.services.errors import NotFound
 from web import i18n
 from web.deps import StationDep
 from web.templates import templates
-
 
 router = APIRouter(include_in_schema=False)
 

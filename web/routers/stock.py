@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
@@ -16,10 +15,9 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from station.slips.box_label import box_label_png
-from web import i18n, security
+from web import i18n
 from web.deps import ActorDep, DbId, StationDep
 from web.templates import templates
-
 
 router = APIRouter(tags=["stock"])
 API = "/api/stock"
