@@ -9,6 +9,7 @@
   const MAX_SPEECH = 12;   // pending announcements; older ones are dropped in a burst
   const counters = JSON.parse($("counters").textContent);
   const counterById = new Map(counters.map((c) => [c.id, c]));
+  const UTTER = JSON.parse($("utter").textContent);  // screen.display_utter, Japanese: the voice is ja-JP
 
   // --- calls list --------------------------------------------------------------------------------
   /** ticket id → {number, counter_id, recall}; insertion order = newest last. */
@@ -101,7 +102,7 @@
   async function chime() {
     const ctx = audioCtx();
     if (!ctx || ctx.state !== "running") return wait(300);
-    // Two soft tones (ピン・ポーン), like a public-office chime.
+    // Two soft tones (a ding-dong), like a public-office chime.
     const tones = [[880, 0], [698.5, 0.45]];
     for (const [freq, at] of tones) {
       const osc = ctx.createOscillator();
@@ -150,7 +151,7 @@
   const speechQueue = [];
   let speaking = false;
   function announce(d) {
-    const text = `受付番号 ${d.spoken} 番の方、${d.counter_id}番窓口へお越しください`;
+    const text = UTTER.split("{spoken}").join(d.spoken).split("{counter}").join(String(d.counter_id));
     speechQueue.push(text);
     while (speechQueue.length > MAX_SPEECH) speechQueue.shift();
     if (!speaking) drain();
