@@ -8,12 +8,10 @@ cookie. The CSRF token for later state-changing calls comes back in the body and
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from station.domain import roles
@@ -22,10 +20,7 @@ from station.services.errors import ServiceError
 from web import i18n, security
 from web.deps import ActorDep, StationDep
 from web.schemas import ErrorOut
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
-security.install_templates(templates)
+from web.templates import templates
 
 router = APIRouter(tags=["auth"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -33,21 +28,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut}, 429: {"model": ErrorOut},
 }
 
-# key: (日本語, English) — the login page's own words.
-STRINGS: dict[str, tuple[str, str]] = {
-    "login_title": ("ログイン", "Log in"),
-    "login_name": ("ユーザー名", "User name"),
-    "login_password": ("パスワード", "Password"),
-    "login_counter": ("担当する窓口", "Your counter"),
-    "login_counter_any": ("（登録済みの窓口／窓口なし）", "(as registered / none)"),
-    "login_submit": ("ログイン", "Log in"),
-    "login_busy": ("確認しています…", "Checking…"),
-    "login_as": ("{name}（{role}）としてログイン中", "Logged in as {name} ({role})"),
-    "logout": ("ログアウト", "Log out"),
-    "login_demo": ("デモ用ユーザー（シミュレーターのみ）", "Demo users (simulator only)"),
-    "login_demo_hint": ("名前を押すと入力されます", "Click a name to fill in the form"),
-    "login_continue": ("続ける", "Continue"),
-}
 
 
 class UnsupportedMediaType(ServiceError):
@@ -88,8 +68,7 @@ def _safe_next(value: str | None) -> str:
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request, station: StationDep, next: str | None = None) -> HTMLResponse:
     lang = i18n.lang_of(request)
-    i = 1 if lang == "en" else 0
-    t = {**i18n.table(lang), **{k: v[i] for k, v in STRINGS.items()}}
+    t = i18n.table(lang)
     user = security.current_user(request)
     ctx = {
         "lang": lang, "other_lang": i18n.other(lang), "t": t,

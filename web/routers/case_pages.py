@@ -24,7 +24,9 @@ def open_case_page(counter_id: int, request: Request, station: StationDep, actor
         ticket = station.queue.current_ticket(counter_id)
         procedure = request.query_params.get("procedure") or None
         view = station.cases.open(counter_id, actor, procedure, ticket.id if ticket else None)
-    return RedirectResponse(f"/counter/{counter_id}/case/{view.id}", status_code=303)
+    lang = request.query_params.get("lang")  # an explicit ?lang= survives the hop (the cookie is set on arrival)
+    keep = f"?lang={lang}" if lang in ("ja", "en") else ""
+    return RedirectResponse(f"/counter/{counter_id}/case/{view.id}{keep}", status_code=303)
 
 
 @router.get("/counter/{counter_id}/case/{case_id}", response_class=HTMLResponse)

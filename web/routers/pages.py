@@ -7,19 +7,15 @@ services, and render. Everything that changes afterwards comes from the JSON API
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
 
 from station.services.errors import NotFound
 from web import i18n
 from web.deps import StationDep
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
+from web.templates import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -151,6 +147,6 @@ def sim_tickets(station: StationDep) -> JSONResponse:
     from station.domain.barcodes import make_ticket_code
 
     rows = [{"id": v.id, "number": v.number, "state": v.state, "category_name_ja": v.category_name_ja,
-             "status_path": f"/t/{v.token}", "code": make_ticket_code(v.id)}
+             "category_name_en": v.category_name_en, "status_path": f"/t/{v.token}", "code": make_ticket_code(v.id)}
             for v in station.queue.list()]
     return JSONResponse(rows[-50:][::-1], headers={"Cache-Control": "no-store"})

@@ -8,45 +8,20 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from station.slips.box_label import box_label_png
-from web import i18n, security
+from web import i18n
 from web.deps import ActorDep, DbId, StationDep
-
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-security.install_templates(templates)
+from web.templates import templates
 
 router = APIRouter(tags=["stock"])
 API = "/api/stock"
 
-STRINGS: dict[str, tuple[str, str]] = {
-    "stock_title": ("カード在庫", "Card stock"),
-    "stock_import": ("カード発行一覧の取込", "Import the card issuance list"),
-    "stock_import_help": ("CSV（UTF-8 または Shift_JIS）。1行でも誤りがあれば何も取り込みません。",
-                          "CSV (UTF-8 or Shift_JIS). If any row is bad, nothing is imported."),
-    "stock_file": ("ファイル", "File"),
-    "stock_check_only": ("検査のみ", "Check only"),
-    "stock_import_button": ("取り込む", "Import"),
-    "stock_line": ("行", "Line"),
-    "stock_column": ("列", "Column"),
-    "stock_reason": ("理由", "Reason"),
-    "stock_find": ("カードを探す", "Find a card"),
-    "stock_find_label": ("交付通知書番号・製造管理番号", "Notice or manufacturing number"),
-    "stock_find_button": ("検索", "Find"),
-    "stock_boxes": ("保管箱", "Boxes"),
-    "stock_box": ("箱", "Box"),
-    "stock_range": ("製造管理番号の範囲", "Manufacturing numbers"),
-    "stock_count": ("枚数", "Cards"),
-    "stock_lot": ("ロット", "Lot"),
-    "stock_label": ("ラベル", "Label"),
-}
 
 
 class ProblemOut(BaseModel):
@@ -277,8 +252,7 @@ def box_label(box: DbId, station: StationDep) -> Response:
 def stock_page(request: Request, station: StationDep) -> HTMLResponse:
     """Back-office page: upload the list, find a card, the box list with printable labels."""
     lang = i18n.lang_of(request)
-    i = 1 if lang == "en" else 0
-    t = {**i18n.table(lang), **{k: v[i] for k, v in STRINGS.items()}}
+    t = i18n.table(lang)
     ctx = {
         "lang": lang, "other_lang": i18n.other(lang), "t": t,
         "office_name": station.settings.office.name if lang == "ja" else station.settings.office.name_en,
