@@ -80,8 +80,14 @@ class Station:
             on_button=lambda category: self.queue.issue(category, source="button"),
         )
         self.cases = build_case_service(self)
-        from station.services.reports import build_backoffice  # phone desk, end of day, reports (issue 8)
-        self.phone, self.end_of_day, self.reports = build_backoffice(self)
+        # phone desk, end of day, reports (issue 8), over the cases and the stock
+        from station.services.endofday import EndOfDayService
+        from station.services.phone import PhoneService
+        from station.services.reports import ReportService
+
+        self.phone = PhoneService(settings, self.sessions, self.clock, self.bus, self.cases, self.stock)
+        self.end_of_day = EndOfDayService(settings, self.sessions, self.clock, self.cases, self.phone)
+        self.reports = ReportService(settings, self.sessions, self.clock, self.cases, self.phone, self.end_of_day)
         from station.services.admin import AdminService  # live configuration (issue 5)
 
         self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)

@@ -124,7 +124,3 @@ def check_slip(category: int, content: str | None, response: str | None, escalat
         out.append(Problem("content", "引継ぎには内容の記入が必要です", "a handover needs the content of the call"))
     return out
 
-
-def default_escalation(category: int) -> str | None:
-    """The escalation a category usually leads to, when the clerk decides to hand it over."""
-    return {COMPLAINT: "complaint", NOTICE_NOT_ARRIVED: "notice_not_arrived"}.get(category)

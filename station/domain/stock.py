@@ -52,10 +52,6 @@ STATUS_JA = {
     S.RECEIVED: "受領", S.INSPECTED: "検品済", S.DEFECT: "不良", S.MAILED: "通知書発送済",
     S.READY: "交付準備完了", S.ISSUED: "交付済", S.RETURNED: "返納",
 }
-DEFECT_JA = {DefectReason.PRINT: "券面印字不良", DefectReason.PHOTO: "写真不良",
-             DefectReason.DATA_MISMATCH: "発行一覧との不一致"}
-RETURN_JA = {ReturnReason.DEADLINE_PASSED: "受取期限切れ", ReturnReason.DEFECT: "不良",
-             ReturnReason.CANCELLED: "取消"}
 
 ALLOWED: dict[CardStatus, frozenset[CardStatus]] = {
     S.RECEIVED: frozenset({S.INSPECTED, S.DEFECT, S.RETURNED}),
@@ -66,8 +62,6 @@ ALLOWED: dict[CardStatus, frozenset[CardStatus]] = {
     S.ISSUED: frozenset(),
     S.RETURNED: frozenset(),
 }
-# Statuses of a card physically on the shelf (it holds a slot).
-ON_SHELF = frozenset({S.RECEIVED, S.INSPECTED, S.DEFECT, S.MAILED, S.READY})
 # Statuses before the notice was mailed (D-TEL-4: an old application in one of these is suspicious).
 NOT_MAILED = frozenset({S.RECEIVED, S.INSPECTED, S.DEFECT})
 # A receipt deadline applies to these.

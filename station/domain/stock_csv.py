@@ -77,8 +77,6 @@ COLUMN_EN = {
     COL_NAME: "name (kana)", COL_BIRTH: "birth date", COL_APP_DATE: "application date",
     COL_NOTICE_TYPE: "notice type", COL_RENEWAL: "renewal", COL_JUKI: "juki card", COL_LOT: "delivery lot",
 }
-# Columns whose values are personal data: never echoed into a report.
-PERSONAL_COLUMNS = frozenset({COL_NAME, COL_BIRTH})
 # A file that carries the individual number is refused without reading that column (個人番号 is never read).
 FORBIDDEN_COLUMNS = ("個人番号", "マイナンバー")
 

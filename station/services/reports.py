@@ -195,12 +195,3 @@ class ReportService:
 def _fmt(v: Any) -> Any:
     return "" if v is None else v
 
-
-def build_backoffice(st: Any) -> tuple[Any, Any, ReportService]:
-    """The phone desk, the end of day and the reports over a composed Station (its cases and stock)."""
-    from station.services.endofday import EndOfDayService
-    from station.services.phone import PhoneService
-
-    phone = PhoneService(st.settings, st.sessions, st.clock, st.bus, st.cases, getattr(st, "stock", None))
-    end_of_day = EndOfDayService(st.settings, st.sessions, st.clock, st.cases, phone)
-    return phone, end_of_day, ReportService(st.settings, st.sessions, st.clock, st.cases, phone, end_of_day)
