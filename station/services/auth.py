@@ -29,12 +29,10 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,7 +42,19 @@ from station.domain import roles
 from station.domain.calendar import TOKYO
 from station.events import EventBus
 from station.services.audit import Actor
-from station.services.errors import Conflict, Invalid, NotFound, ServiceError
+from station.services.auth_views import (
+    AuditView,
+    Forbidden,
+    LoginResult,
+    MeView,
+    Principal,
+    TicketScope,
+    TokenView,
+    TooManyAttempts,
+    Unauthorized,
+    UserView,
+)
+from station.services.errors import Conflict, Invalid, NotFound
 from station.store import audit_repo, auth_repo
 from station.store.models_auth import ApiToken, AuthSession, User
 from station.store.uow import UnitOfWork
@@ -74,102 +84,8 @@ def cheap_hasher() -> PasswordHasher:
 
 
 DEMO_NAMES = frozenset(d[0] for d in DEMO_USERS)
-
-
-class Unauthorized(ServiceError):
-    status_code = 401
-
-
-class Forbidden(ServiceError):
-    status_code = 403
-
-
-class TooManyAttempts(ServiceError):
-    status_code = 429
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a logged-in user (via="session") or an API token (via="token").
-
-    `name` is what the audit log records as the actor (web/deps.get_actor reads it)."""
-
-    name: str
-    role: str
-    counter_id: int | None
-    via: str
-    csrf_token: str = ""
-    expires_at: datetime | None = None
-
-    def can(self, permission: roles.Permission | str) -> bool:
-        return roles.allowed(self.role, permission)
-
-
-class _View(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class MeView(_View):
-    """The caller as /api/auth/me and the login answer show it."""
-
-    name: str
-    role: str
-    role_name_ja: str
-    role_name_en: str
-    counter_id: int | None
-    via: str = Field(description="session (browser login) or token (device/script)")
-    permissions: list[str]
-    csrf_token: str = Field(description="send as X-CSRF-Token on state-changing calls (sessions only)")
-    expires_at: datetime | None
-
-    @classmethod
-    def of(cls, p: Principal) -> MeView:
-        ja, en = roles.ROLE_NAMES[roles.Role(p.role)]
-        return cls(name=p.name, role=p.role, role_name_ja=ja, role_name_en=en, counter_id=p.counter_id,
-                   via=p.via, permissions=roles.permissions(p.role), csrf_token=p.csrf_token,
-                   expires_at=p.expires_at)
-
-
-class UserView(_View):
-    id: int
-    name: str
-    role: str
-    counter_id: int | None
-    active: bool
-    created_at: datetime
-
-
-class TokenView(_View):
-    id: int
-    name: str
-    role: str
-    counter_id: int | None
-    created_at: datetime
-    revoked: bool
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    session_secret: str
-    principal: Principal
-
-
-class AuditView(_View):
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    detail: str
-    client: str
-    ticket_id: int | None
-
-
-@dataclass(frozen=True)
-class TicketScope:
-    counter_id: int | None
-    target_counter_id: int | None
-    category: str
+__all__ = ["AUTH_CACHE_SECONDS", "DEMO_USERS", "AuditView", "AuthService", "Forbidden", "LoginResult", "MeView",
+           "Principal", "TicketScope", "TokenView", "TooManyAttempts", "Unauthorized", "UserView", "cheap_hasher"]
 
 
 def _sha256(value: str) -> str:
