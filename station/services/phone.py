@@ -156,8 +156,9 @@ class PhoneService:
         lookup_ref = (lookup_ref or "").strip() or None
         problems = rules.check_slip(category, content, response, escalation, caller_name, caller_phone)
         if problems:
-            p = problems[0]
-            raise Invalid(p.ja, p.en, field=p.field, problems=[asdict(x) for x in problems])  # domain words
+            words = [(x.field, *both(x.msg)) for x in problems]
+            raise Invalid(problems[0].msg, field=problems[0].field,
+                          problems=[{"field": f, "ja": ja, "en": en} for f, ja, en in words])
         now = self.clock.now()
         today = business_date(now)
         days: int | None = None
