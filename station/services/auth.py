@@ -146,9 +146,8 @@ class AuthService:
     def _check_role_counter(self, role: str, counter_id: int | None) -> roles.Role:
         try:
             r = roles.parse_role(role)
-        except ValueError as e:
-            ja, _, en = str(e).partition(" / ")
-            raise Invalid(ja, en) from e
+        except roles.UnknownRole as e:
+            raise Invalid(e.msg) from e
         if counter_id is not None and self.settings.counter(counter_id) is None:
             raise NotFound("auth.no_counter", params={"counter": counter_id})
         return r

@@ -62,7 +62,9 @@ class MeView(_View):
 
     @classmethod
     def of(cls, p: Principal) -> MeView:
-        ja, en = roles.ROLE_NAMES[roles.Role(p.role)]
+        from station.messages import both
+
+        ja, en = both(roles.ROLE_NAMES[roles.Role(p.role)])
         return cls(name=p.name, role=p.role, role_name_ja=ja, role_name_en=en, counter_id=p.counter_id,
                    via=p.via, permissions=roles.permissions(p.role), csrf_token=p.csrf_token,
                    expires_at=p.expires_at)
