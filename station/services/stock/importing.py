@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from station.domain import stock as rules
 from station.domain.calendar import business_date
 from station.domain.stock_csv import ImportReport, parse_stock_csv
-from station.messages import both
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
 from station.services.stock.views import CheckResult, ImportResult, ProblemView
@@ -169,6 +168,5 @@ class StockImport:
             ("manufacturing_no", by_mfg, "製造管理番号", "stock.duplicate_manufacturing_no"),
             ("notice_no", by_notice, "交付通知書番号", "stock.duplicate_notice_no"),
         ):
-            ja, en = both(code)
             for found in repo.existing(s, key, list(lines)):
-                report.add(lines[found], column, ja, en)
+                report.add(lines[found], column, code)
