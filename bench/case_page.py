@@ -15,14 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from station.app import Station  # noqa: E402
-from station.clock import ManualClock  # noqa: E402
-from station.services.card_lookup import MemoryCardLookup  # noqa: E402
-from tests.conftest import OPEN_TIME, make_settings  # noqa: E402
-from tests.integration.test_cases_service import record, tap  # noqa: E402
-from web.app import create_app  # noqa: E402
+from station.app import Station
+from station.clock import ManualClock
+from station.services.card_lookup import MemoryCardLookup
+from tests.conftest import OPEN_TIME, make_settings
+from tests.integration.test_cases_service import record, tap
+from web.app import create_app
 
 
 def ms(xs: list[float]) -> str:

@@ -143,10 +143,11 @@ class CaseCore:
                            text("cases.do_first", "en", want=step_names(proc, nxt, "en")[0]), **refusal[2])
         refuse(refusal)
 
-    def _view_in(self, s: Session, c: Case) -> CaseView:
-        """The case's view from the session it was changed in (flushed rows, not yet committed)."""
+    def _view_in(self, s: Session, c: Case, rows: list[CaseStep] | None = None) -> CaseView:
+        """The case's view from the session it was read or changed in (flushed rows, not yet committed);
+        `rows`: its steps when the caller has them already."""
         h = repo.latest_handover(s, c.id)
-        return case_view(self.catalog, c, repo.steps(s, c.id), repo.consents(s, c.id), h,
+        return case_view(self.catalog, c, repo.steps(s, c.id) if rows is None else rows, repo.consents(s, c.id), h,
                          self.slips.last_print.get(c.id))
 
     def _change(self, case_id: int, actor: Actor, step: str, fn: StepFn, *,
@@ -159,12 +160,14 @@ class CaseCore:
             s = ch.session
             work = Work(ch)
             c = self._load(s, case_id, lock=True)
+            rows = repo.steps(s, c.id)
             data = case_data(c)
             if check_order:
-                self._check_step(c, data, {st.step for st in repo.live_steps(s, c.id)}, step)
+                self._check_step(c, data, {st.step for st in rows if st.undone_at is None}, step)
             detail = fn(s, c, data, now, work)
             c.data = json.dumps(data, ensure_ascii=False, default=str) if c.purged_at is None else None
-            s.add(CaseStep(case_id=c.id, step=step, at=now, actor=actor.name, detail=detail, undoable=undoable))
+            row = CaseStep(case_id=c.id, step=step, at=now, actor=actor.name, detail=detail, undoable=undoable)
+            s.add(row)
             ch.audit(now, actor, f"case.{step}", f"case:{c.id}", detail, ticket_id=c.ticket_id)
             if work.purge:
                 self._purge_in(ch, c, now, actor)
@@ -174,7 +177,7 @@ class CaseCore:
             for kind, params in work.slips:
                 ch.then(lambda k=kind, p=params: printed.append(self.slips.print(case_id, k, p)))
             s.flush()
-            view = self._view_in(s, c)
+            view = self._view_in(s, c, [*rows, row])  # the rows as read, and the step just written
         if printed:
             view = view.model_copy(update={"last_print": printed[-1]})
         return self._enrich(view)
@@ -212,7 +215,9 @@ class CaseCore:
                      ticket_id=ticket_id)
             ch.publish(CaseUpdated(at=now, case_id=c.id, counter_id=counter_id, procedure=proc.code, state="open",
                                    step="open", ticket_number=number))
-            view = self._view_in(s, c)
+            if counter_id is not None:
+                self._counters[c.id] = counter_id
+            view = self._view_in(s, c, [])
         return view  # nothing to enrich: no notice has been scanned on a new case
 
     def open_linked(self, case_id: int, procedure: str, actor: Actor) -> CaseView:
