@@ -1,7 +1,7 @@
 """The two slowest clerk paths, timed in one process over the real app (TestClient, SQLite): the case page
 (GET /api/cases/{id} and GET /counter/{id}/case/{case_id}) and a card tap → the next step's view.
 
-    .venv/bin/python bench/case_page.py [--n 50]
+    .venv/bin/python bench/case_page.py [--n 50] [--db sqlite|pg]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fastapi.testclient import TestClient
 
+from bench.common import pg_database
 from station.app import Station
 from station.clock import ManualClock
 from station.services.card_lookup import MemoryCardLookup
@@ -33,9 +34,11 @@ def ms(xs: list[float]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--db", choices=["sqlite", "pg"], default="sqlite")
     args = ap.parse_args()
+    url, drop = pg_database("station_case") if args.db == "pg" else ("", None)
     with tempfile.TemporaryDirectory() as d:
-        st = Station(make_settings(Path(d)), clock=ManualClock(OPEN_TIME), with_devices=False)
+        st = Station(make_settings(Path(d), url), clock=ManualClock(OPEN_TIME), with_devices=False)
         st.start()
         try:
             st.cases.lookup = MemoryCardLookup([record(i) for i in range(1, args.n + 2)])
@@ -66,6 +69,8 @@ def main() -> None:
                 print(f"POST card-tap → next step:    {ms(taps)}")
         finally:
             st.stop()
+            if drop is not None:
+                drop()  # type: ignore[operator]
 
 
 if __name__ == "__main__":
