@@ -6,7 +6,6 @@ services, and render. Everything that changes afterwards comes from the JSON API
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +48,7 @@ def not_found(request: Request, station: Any, title_key: str, hint_key: str | No
 
 
 def categories_public(station: Any) -> list[dict[str, Any]]:
-    prefixes = {c.code: c.prefix for c in station.settings.categories}
-    return [{**dataclasses.asdict(s), "prefix": prefixes[s.code]} for s in station.queue.categories_status()]
+    return [s.model_dump() for s in station.queue.categories_status()]
 
 
 def counters_public(station: Any) -> list[dict[str, Any]]:
@@ -112,9 +110,8 @@ def ticket_status_data(token: str, station: StationDep) -> JSONResponse:
     """The status page polls this (and refetches on SSE events); no-store so phones never show stale data."""
     try:
         data = _status_data(station, token)
-    except NotFound:
-        return JSONResponse({"detail": {"message_ja": "この番号札は見つかりません", "message_en": "ticket not found"}},
-                            status_code=404)
+    except NotFound as e:
+        return JSONResponse({"detail": {"message_ja": e.message_ja, "message_en": e.message_en}}, status_code=404)
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
 

@@ -52,7 +52,7 @@ def _rig(station: StationDep):  # type: ignore[no-untyped-def]
 def press_button(body: ButtonIn, station: StationDep) -> dict[str, str]:
     """Press the dispenser button of a category: the code goes through the pty to the real driver."""
     rig = _rig(station)
-    station.queue._category(body.category)  # 422 for an unknown category
+    station.queue.category(body.category)  # 422 for an unknown category
     try:
         rig.press(body.category)
     except KeyError as e:
