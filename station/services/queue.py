@@ -4,6 +4,10 @@ Every change commits through the unit of work before anyone is told: the event c
 (PostgreSQL) or is published right after the commit (SQLite), and the ticket is printed only after the
 transaction that created it is durable. The SQL lives in `station.store.queue_repo`; the views in
 `station.services.queue_views`.
+
+Why one file of ~440 lines: the use cases share one wait-estimate cache (read by every view, updated by
+finishes and counter changes); split across modules it would need a shared owner of its own. When the
+queue grows further, that cache is the first thing to move out (then `services/queue/`).
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ from station.messages import text
 from station.services import audit
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
-from station.services.queue_views import CategoryStatus, CounterView, TicketView
+from station.services.queue_views import CategoryStatus, CounterView, TicketView, VisitorStatus
 from station.store import queue_repo as repo
 from station.store.queue_repo import aware as _aware
 from station.store.uow import UnitOfWork
 
-__all__ = ["CategoryStatus", "CounterView", "QueueService", "TicketView"]
+__all__ = ["CategoryStatus", "CounterView", "QueueService", "TicketView", "VisitorStatus"]
 
 
 class QueueService:
@@ -334,6 +338,18 @@ class QueueService:
             if t is None:
                 raise NotFound("queue.token_not_found")
             return self._view(s, t, now)
+
+    def visitor_status(self, token: str) -> VisitorStatus:
+        """The ticket's status page (its QR code): NotFound for a token no ticket has."""
+        v = self.by_token(token)
+        counter = self.settings.counter(v.counter_id) if v.counter_id else None
+        return VisitorStatus(
+            number=v.number, category_name_ja=v.category_name_ja, category_name_en=v.category_name_en,
+            state=v.state, waiting_ahead=v.waiting_ahead, estimated_wait_min=v.estimated_wait_min,
+            counter_id=v.counter_id, counter_name_ja=counter.name_ja if counter else None,
+            counter_name_en=counter.name_en if counter else None, recall_count=v.recall_count,
+            now=self.clock.now().isoformat(),
+        )
 
     def list(self, state: str | None = None, day: date | None = None, limit: int = 500) -> list[TicketView]:
         now = self.clock.now()

@@ -84,3 +84,20 @@ class ReprintView(BaseModel):
 
     printed: bool
     ticket: TicketView
+
+
+class VisitorStatus(BaseModel):
+    """What the visitor's phone may know (the ticket's status page): the number and the queue, nothing
+    personal, no ids."""
+
+    number: str
+    category_name_ja: str
+    category_name_en: str
+    state: str
+    waiting_ahead: int
+    estimated_wait_min: int
+    counter_id: int | None
+    counter_name_ja: str | None
+    counter_name_en: str | None
+    recall_count: int
+    now: str = Field(description="the station's time (ISO 8601), for the page's 'as of'")

@@ -83,17 +83,7 @@ def display(request: Request, station: StationDep) -> HTMLResponse:
 
 def _status_data(station: Any, token: str) -> dict[str, Any]:
     """What the visitor's phone may know: the number and the queue, nothing personal, no ids."""
-    v = station.queue.by_token(token)
-    counter = station.settings.counter(v.counter_id) if v.counter_id else None
-    return {
-        "number": v.number, "category_name_ja": v.category_name_ja, "category_name_en": v.category_name_en,
-        "state": v.state, "waiting_ahead": v.waiting_ahead, "estimated_wait_min": v.estimated_wait_min,
-        "counter_id": v.counter_id,
-        "counter_name_ja": counter.name_ja if counter else None,
-        "counter_name_en": counter.name_en if counter else None,
-        "recall_count": v.recall_count,
-        "now": station.clock.now().isoformat(),
-    }
+    return station.queue.visitor_status(token).model_dump()
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
