@@ -56,7 +56,7 @@ def press_button(body: ButtonIn, station: StationDep) -> dict[str, str]:
     try:
         rig.press(body.category)
     except KeyError as e:
-        raise Conflict(f"区分 {body.category} のボタンがありません", f"no button for {body.category}") from e
+        raise Conflict("queue.sim.no_button", params={"category": body.category}) from e
     return {"pressed": body.category}
 
 
