@@ -87,7 +87,7 @@ class QueueService:
         decision = dispenser_decision(self.calendar, now, self.cutoff_minutes(cat))
         if not decision.accepts:
             raise Conflict(
-                decision.message_ja, decision.message_en,
+                decision.reason,
                 next_open=decision.next_open.opens_at().isoformat() if decision.next_open else None,
             )
         day = business_date(now)
@@ -381,7 +381,8 @@ class QueueService:
                     n, service.get(cat.code, []), cat.default_service_minutes,
                     self._serving_counters(cat.code, counters),
                 ),
-                accepting=decision.accepts, message_ja=decision.message_ja, message_en=decision.message_en,
+                accepting=decision.accepts,
+                message_ja=text(decision.reason, "ja"), message_en=text(decision.reason, "en"),
             ))
         return out
 
