@@ -19,6 +19,7 @@ from station.cli_stock import stock_app
 from station.cli_users import token_app, user_app
 from station.config import ConfigError, StationSettings, load_settings
 from station.logfilter import install as install_log_filter
+from station.ops.cli import install_commands as install_ops_commands
 
 app = typer.Typer(help="マイナンバーカード窓口ステーション / My Number Card counter station",
                   no_args_is_help=True, add_completion=False)
@@ -34,6 +35,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(stock_app, name="stock")
 install_report_commands(app)  # station report, station purge (issue 8)
+install_ops_commands(app)  # station backup, station restore, station ops install|schema (issue 18)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="station TOML file (STATION_CONFIG)")]
 DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="data directory (STATION_DATA_DIR)")]
@@ -118,9 +120,12 @@ def run(
         url = settings.database_url or settings.database.url or DEFAULT_OFFICE_DB
         raise typer.Exit(run_office(office, port or settings.server.port, settings.data_dir / "office", url,
                                     config or obj.config, anchored_spec(the_clock), settings.server.host))
+    from station.ops.schema import refusal_to_start
     from station.store.db import upgrade_in_child
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if problem := refusal_to_start(settings.effective_database_url):  # an office's schema moves once, by hand
+        raise _fail(problem)
     try:
         upgrade_in_child(settings.effective_database_url)  # the daemon itself never imports Alembic
     except subprocess.CalledProcessError as e:
@@ -142,8 +147,13 @@ def db_upgrade(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOp
     """スキーマを最新にする / apply database migrations."""
     from station.store.db import current_revision, make_engine, upgrade
 
+    from station.ops import schema
+
     settings = settings_from(ctx, config, data_dir)
     engine = make_engine(settings.effective_database_url)
+    if (state := schema.check(engine)).state == "newer":  # a downgrade: refused, saying what to do
+        engine.dispose()
+        raise _fail(state.advice())
     upgrade(engine)
     typer.echo(f"database at revision {current_revision(engine)}")
     engine.dispose()

@@ -94,3 +94,18 @@ def is_known(revisions: frozenset[str] | set[str]) -> bool:
     """True when this release knows every revision (a backup or database it can read and upgrade)."""
     known = script_graph()
     return all(r in known for r in revisions)
+
+
+def refusal_to_start(url: str) -> str | None:
+    """Why a daemon must not start on this database (what to do, both languages), or None to go on.
+
+    An empty database is created by the daemon's first start; any other schema but this release's is
+    refused: moving it is `station db upgrade`'s job, once for the whole office."""
+    from station.store.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        c = check(engine)
+    finally:
+        engine.dispose()
+    return None if c.ok_to_start else c.advice()
