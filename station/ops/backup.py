@@ -39,7 +39,6 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from station.ops import schema
 from station.store.db import make_engine, normalise_url
@@ -188,7 +187,7 @@ def _backup_pg(url: str, work: Path) -> tuple[Path, dict[str, int], list[str]]:
     if shutil.which("pg_dump") is None:
         raise BackupError("pg_dump がありません（apt install postgresql-client） / pg_dump not found")
     dump = work / "station.pgdump"
-    engine = make_engine(url, poolclass=NullPool)
+    engine = make_engine(url)
     args, env = _pg_conninfo(url)
     try:
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
@@ -274,7 +273,7 @@ def restore(archive: Path, url: str, *, upgrade: bool = True) -> RestoreResult:
         raise BackupError(f"復元した件数が一致しません / restored counts differ from the manifest: {diff}")
     upgraded = None
     if upgrade:
-        engine = make_engine(url, poolclass=NullPool)
+        engine = make_engine(url)
         try:
             if schema.check(engine).state == "older":
                 from station.store.db import upgrade as migrate
@@ -292,7 +291,9 @@ def _restore_sqlite(packed: Path, target: Path) -> dict[str, int]:
             if _sqlite_counts(c):
                 raise BackupError(f"復元先にデータがあります / {target} already holds a database: restore into an "
                                   "empty data directory (stop the daemon, move the old file away)")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True)
+        os.chmod(target.parent, 0o700)  # a data directory holds personal data
     part = target.with_name(target.name + ".restoring")
     with gzip.open(packed, "rb") as g, part.open("wb") as f:
         shutil.copyfileobj(g, f, 1 << 20)
@@ -311,7 +312,7 @@ def _restore_sqlite(packed: Path, target: Path) -> dict[str, int]:
 
 
 def _restore_pg(dump: Path, url: str) -> dict[str, int]:
-    engine: Engine = make_engine(url, poolclass=NullPool)
+    engine: Engine = make_engine(url)
     try:
         with engine.connect() as conn:
             if _pg_counts(conn):
