@@ -38,6 +38,16 @@ Role = Literal["counter", "display", "kiosk", "office-db"]
 ROLES: tuple[Role, ...] = ("counter", "display", "kiosk", "office-db")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 KIOSK_USER = "station-kiosk"
+# Where a PC of each role usually has its devices (README "Installing on counter PCs"): the counter reads
+# cards and scans notices and prints slips; the kiosk has the dispenser button and the ticket printer.
+DEVICE_DEFAULTS: dict[str, dict[str, str]] = {
+    "counter": {"[devices.printer]": "usb", "[devices.button]": "none", "[devices.card_reader]": "pcsc",
+                "[devices.scanner]": "serial"},
+    "kiosk": {"[devices.printer]": "usb", "[devices.button]": "serial", "[devices.card_reader]": "none",
+              "[devices.scanner]": "none"},
+    "office-db": {"[devices.printer]": "none", "[devices.button]": "none", "[devices.card_reader]": "none",
+                  "[devices.scanner]": "none"},
+}
 
 
 @dataclass
@@ -159,6 +169,11 @@ def render_config(plan: InstallPlan, example: Path = REPO_CONFIG_DIR / "station.
             section = stripped
         if stripped.startswith("counter_id") and not section:
             continue
+        if stripped.startswith("data_dir") and not section:
+            line = f'data_dir = "{plan.data_dir}"'
+        device = DEVICE_DEFAULTS.get(plan.role, {}).get(section)
+        if device and stripped.startswith("connection"):
+            line = f'connection = "{device}"   # set by station ops install for a {plan.role} PC; check it'
         if section == "[server]" and stripped.startswith("host"):
             line = f'host = "{plan.host}"'
         elif section == "[server]" and stripped.startswith("port"):
@@ -211,7 +226,9 @@ def install(plan: InstallPlan, *, start: bool = True) -> InstallReport:
     _write(report, plan.at(Path("/usr/lib/sysusers.d/station.conf")), files.pop("sysusers.conf"), 0o644)
     sysusers = shutil.which("systemd-sysusers")
     if sysusers:
-        cmd = [sysusers] + ([] if real else [f"--root={plan.root}"]) + ["/usr/lib/sysusers.d/station.conf"]
+        plan.at(Path("/etc")).mkdir(parents=True, exist_ok=True)
+        # By name: sysusers looks it up in the root's sysusers.d (a path would be read from this PC's /).
+        cmd = [sysusers] + ([] if real else [f"--root={plan.root}"]) + ["station.conf"]
         subprocess.run(cmd, check=True, capture_output=True)
         report.commands.append(cmd)
     elif real:
