@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from station.messages import both
 from station.ops import schema
 from station.store.db import make_engine, normalise_url
 
@@ -49,7 +50,13 @@ STAMP = "%Y%m%dT%H%M%SZ"
 
 
 class BackupError(Exception):
-    """A backup or restore that cannot go on; the text says why and what to do (both languages)."""
+    """A backup or restore that cannot go on; the text says why and what to do (both languages).
+
+    `code` and `params` name the words in station/messages/*/ops.json."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code, self.params = code, params
+        super().__init__(" / ".join(both(code, **params)))
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ def _sha256(path: Path) -> str:
 def _sqlite_path(url: str) -> Path:
     db = make_url(url).database
     if not db or db == ":memory:":
-        raise BackupError(f"not a SQLite file database: {url}")
+        raise BackupError("ops.backup.no_database", path=url)
     return Path(db)
 
 
@@ -160,7 +167,7 @@ def backup(url: str, to_dir: Path, *, counter_id: int = 1, keep_days: int | None
 
 def _backup_sqlite(db: Path, work: Path) -> tuple[Path, dict[str, int], list[str]]:
     if not db.exists():
-        raise BackupError(f"データベースがありません / no database at {db}")
+        raise BackupError("ops.backup.no_database", path=db)
     copy = work / "station.db"
     src = sqlite3.connect(db, timeout=30)
     dst = sqlite3.connect(copy)
@@ -172,7 +179,7 @@ def _backup_sqlite(db: Path, work: Path) -> tuple[Path, dict[str, int], list[str
         dst.execute("PRAGMA journal_mode=DELETE")
         dst.execute("VACUUM")  # no free page keeps what a purge deleted
         if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise BackupError("バックアップの検査に失敗しました / the copy failed SQLite's integrity check")
+            raise BackupError("ops.backup.integrity")
         counts, revisions = _sqlite_counts(dst), _sqlite_revisions(dst)
     finally:
         dst.close()
@@ -185,7 +192,7 @@ def _backup_sqlite(db: Path, work: Path) -> tuple[Path, dict[str, int], list[str
 
 def _backup_pg(url: str, work: Path) -> tuple[Path, dict[str, int], list[str]]:
     if shutil.which("pg_dump") is None:
-        raise BackupError("pg_dump がありません（apt install postgresql-client） / pg_dump not found")
+        raise BackupError("ops.backup.no_pg_dump")
     dump = work / "station.pgdump"
     engine = make_engine(url)
     args, env = _pg_conninfo(url)
@@ -200,7 +207,7 @@ def _backup_pg(url: str, work: Path) -> tuple[Path, dict[str, int], list[str]]:
     finally:
         engine.dispose()
     if proc.returncode != 0:
-        raise BackupError(f"pg_dump に失敗しました / pg_dump failed: {proc.stderr.strip()}")
+        raise BackupError("ops.backup.pg_dump_failed", error=proc.stderr.strip())
     return dump, counts, revisions
 
 
@@ -229,9 +236,9 @@ def read_manifest(archive: Path) -> dict[str, Any]:
                 raise KeyError("manifest.json")
             manifest: dict[str, Any] = json.load(member)
     except (OSError, KeyError, tarfile.TarError, json.JSONDecodeError) as e:
-        raise BackupError(f"バックアップファイルではありません / not a station backup: {archive} ({e})") from e
+        raise BackupError("ops.restore.not_a_backup", path=archive, error=e) from e
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"unknown backup format {manifest.get('format')!r} in {archive}")
+        raise BackupError("ops.restore.unknown_format", format=manifest.get("format"), path=archive)
     return manifest
 
 
@@ -252,25 +259,21 @@ def restore(archive: Path, url: str, *, upgrade: bool = True) -> RestoreResult:
     dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
     revisions = set(manifest["schema_revisions"])
     if not schema.is_known(revisions):
-        raise BackupError(
-            f"このバックアップは新しい版のものです（{','.join(sorted(revisions))}）。新しい版で復元してください / "
-            f"the backup's schema ({','.join(sorted(revisions))}) is newer than this station release "
-            f"({_version()}, up to {','.join(sorted(schema.script_heads()))}): restore it with station "
-            f"{manifest['station_version']} or later; downgrades are not supported")
+        raise BackupError("ops.restore.newer", revisions=",".join(sorted(revisions)), version=_version(),
+                          heads=",".join(sorted(schema.script_heads())), needed=manifest["station_version"])
     if manifest["dialect"] != dialect:
-        raise BackupError(f"{manifest['dialect']} のバックアップは {dialect} に復元できません / a {manifest['dialect']} "
-                          f"backup restores into {manifest['dialect']}, not {dialect}")
+        raise BackupError("ops.restore.dialect", saved=manifest["dialect"], target=dialect)
     with tempfile.TemporaryDirectory(prefix="station-restore-") as tmp:
         with tarfile.open(archive, "r") as tar:
             tar.extract(manifest["data"], tmp, filter="data")
         data = Path(tmp) / manifest["data"]
         if _sha256(data) != manifest["data_sha256"]:
-            raise BackupError(f"チェックサムが一致しません / checksum mismatch: {archive} is damaged")
+            raise BackupError("ops.restore.checksum", path=archive)
         counts = _restore_sqlite(data, _sqlite_path(url)) if dialect == "sqlite" else _restore_pg(data, url)
     if counts != manifest["counts"]:
         diff = {t: (manifest["counts"].get(t), counts.get(t)) for t in set(counts) | set(manifest["counts"])
                 if counts.get(t) != manifest["counts"].get(t)}
-        raise BackupError(f"復元した件数が一致しません / restored counts differ from the manifest: {diff}")
+        raise BackupError("ops.restore.counts", diff=diff)
     upgraded = None
     if upgrade:
         engine = make_engine(url)
@@ -289,8 +292,7 @@ def _restore_sqlite(packed: Path, target: Path) -> dict[str, int]:
     if target.exists() and target.stat().st_size > 0:
         with contextlib.closing(sqlite3.connect(target)) as c:
             if _sqlite_counts(c):
-                raise BackupError(f"復元先にデータがあります / {target} already holds a database: restore into an "
-                                  "empty data directory (stop the daemon, move the old file away)")
+                raise BackupError("ops.restore.target_full", path=target)
     if not target.parent.exists():
         target.parent.mkdir(parents=True)
         os.chmod(target.parent, 0o700)  # a data directory holds personal data
@@ -303,7 +305,7 @@ def _restore_sqlite(packed: Path, target: Path) -> dict[str, int]:
     with contextlib.closing(sqlite3.connect(part)) as c:
         if c.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             part.unlink()
-            raise BackupError("復元したファイルが壊れています / the restored file failed SQLite's integrity check")
+            raise BackupError("ops.restore.integrity")
         counts = _sqlite_counts(c)
     for suffix in ("-wal", "-shm"):  # an empty target's leftovers must not be applied to the restored file
         target.with_name(target.name + suffix).unlink(missing_ok=True)
@@ -316,13 +318,12 @@ def _restore_pg(dump: Path, url: str) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             if _pg_counts(conn):
-                raise BackupError("復元先のデータベースにテーブルがあります / the target database is not empty: "
-                                  "create a new one (createdb) and restore into it")
+                raise BackupError("ops.restore.pg_target_full")
         args, env = _pg_conninfo(url)
         proc = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
                                "--single-transaction", *args, str(dump)], env=env, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise BackupError(f"pg_restore に失敗しました / pg_restore failed: {proc.stderr.strip()}")
+            raise BackupError("ops.restore.pg_restore_failed", error=proc.stderr.strip())
         with engine.connect() as conn:
             return _pg_counts(conn)
     finally:

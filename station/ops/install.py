@@ -33,6 +33,7 @@ from typing import Literal
 from sqlalchemy.engine import make_url
 
 from station.config import REPO_CONFIG_DIR
+from station.messages import both
 
 Role = Literal["counter", "display", "kiosk", "office-db"]
 ROLES: tuple[Role, ...] = ("counter", "display", "kiosk", "office-db")
@@ -279,14 +280,13 @@ def plan_from_args(role: str, root: Path, *, counter_id: int, database_url: str,
                    **kw: object) -> InstallPlan:
     """Validate the command line into a plan (the CLI's only logic)."""
     if role not in ROLES:
-        raise ValueError(f"--role は {', '.join(ROLES)} のどれかです / --role must be one of {', '.join(ROLES)}")
+        raise ValueError(" / ".join(both("ops.install.role", roles=", ".join(ROLES))))
     if database_url:
         make_url(database_url)  # a malformed URL fails here, not at the daemon's first start
     if role == "display" and not url:
-        raise ValueError("display には --url が必要です（例 http://counter1:8000/display） / "
-                         "a display needs --url, e.g. http://counter1:8000/display")
+        raise ValueError(" / ".join(both("ops.install.display_url")))
     if role == "office-db" and not database_url:
-        raise ValueError("office-db には --database-url が必要です / office-db needs --database-url")
+        raise ValueError(" / ".join(both("ops.install.office_db_url")))
     venv = venv or Path(sys.prefix)
     return InstallPlan(role=role, root=root, counter_id=counter_id, database_url=database_url,  # type: ignore[arg-type]
                        screen_url=url, venv=venv, prefix=venv.parent, **kw)  # type: ignore[arg-type]

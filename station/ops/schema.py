@@ -65,16 +65,12 @@ class SchemaCheck:
 
     def advice(self) -> str:
         """One message for the log and the terminal, in both languages, that says what to do."""
+        from station.messages import both
+
         db = ",".join(sorted(self.database)) or "-"
         code = ",".join(sorted(self.code))
-        if self.state == "newer":
-            return (f"データベースのスキーマ（{db}）はこのステーションより新しいです。新しい版をインストールしてください"
-                    f"（ダウングレードはできません） / the database schema ({db}) is newer than this station "
-                    f"release knows ({code}): install the newer release on this PC; downgrades are not supported")
-        if self.state == "older":
-            return (f"データベースのスキーマ（{db}）が古いです。全てのカウンターを止めて `station db upgrade` を一度だけ"
-                    f"実行し、それから起動してください / the database schema ({db}) is older than this release "
-                    f"({code}): stop every counter daemon, run `station db upgrade` once, then start them")
+        if self.state in ("newer", "older"):
+            return " / ".join(both(f"ops.schema.{self.state}", db=db, code=code))
         return f"schema {self.state} ({db})"
 
 
