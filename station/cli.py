@@ -131,6 +131,9 @@ def run(
     except subprocess.CalledProcessError as e:
         raise _fail("データベースを更新できませんでした / database migration failed (see above)") from e
     station = Station(settings, clock=the_clock, calendar=calendar, simulate=simulate)
+    from station.ops.clock import ClockCheck
+
+    station.clock_check = ClockCheck(station).start()  # type: ignore[attr-defined]  # PostgreSQL: vs the server
     web = create_app(station)
     url = f"http://{settings.server.host}:{settings.server.port}"
     typer.echo(f"station: {url}/  (panel {url}/counter/{settings.counter_id}, kiosk {url}/kiosk, "

@@ -70,6 +70,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dev_card_reader": ("カードリーダー", "Card reader"),
     "dev_scanner": ("バーコードリーダー", "Scanner"),
     "dev_button": ("発券ボタン", "Ticket button"),
+    "dev_clock": ("時計", "Clock"),  # shown only when the clock check (station.ops.clock) finds it off
     "health_ok": ("正常", "OK"),
     "health_degraded": ("注意", "Attention"),
     "health_down": ("停止", "Down"),
