@@ -20,6 +20,7 @@ from station.cli_users import token_app, user_app
 from station.config import ConfigError, StationSettings, load_settings
 from station.logfilter import install as install_log_filter
 from station.ops.cli import install_commands as install_ops_commands
+from station.ops.logs import configure as configure_logs
 
 app = typer.Typer(help="マイナンバーカード窓口ステーション / My Number Card counter station",
                   no_args_is_help=True, add_completion=False)
@@ -56,6 +57,7 @@ def main(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = No
          verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logs()  # STATION_LOG_FORMAT=json, STATION_LOG_FILE, a request id on every line (issue 18)
     install_log_filter()  # no individual number or personal value reaches a log line (D-ALL-2)
     obj = _Ctx()
     obj.config, obj.data_dir = config, data_dir
@@ -148,9 +150,8 @@ def run(
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """スキーマを最新にする / apply database migrations."""
-    from station.store.db import current_revision, make_engine, upgrade
-
     from station.ops import schema
+    from station.store.db import current_revision, make_engine, upgrade
 
     settings = settings_from(ctx, config, data_dir)
     engine = make_engine(settings.effective_database_url)

@@ -1,4 +1,5 @@
-"""`GET /metrics`: Prometheus' text format (station.ops.metrics), LAN-only like every route.
+"""`GET /metrics`: Prometheus' text format (station.ops.metrics), LAN-only like every route; and the
+request-id middleware (station.ops.logs), installed with it as the daemon's operations plumbing.
 
 The timing middleware is plain ASGI (not BaseHTTPMiddleware) so event streams pass through untouched;
 it reads the matched route's template after routing, so labels never carry ids from the path."""
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
+from station.ops.logs import RequestIdMiddleware
 from station.ops.metrics import CONTENT_TYPE_LATEST, STREAM_ROUTES, StationMetrics
 
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ class _Timing:
 
 
 def install(app: FastAPI, station: Station) -> None:
+    """/metrics, its timing middleware, and (outermost, so even a refused request has one) request ids."""
     app.state.metrics = StationMetrics(station)
     app.add_middleware(_Timing, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(router)
