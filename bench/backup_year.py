@@ -41,7 +41,7 @@ COPIED = ("tickets", "ticket_prints", "audit_log", "daily_sequences")
 def one_day(st: Station, clock: ManualClock, visitors: int) -> None:
     rnd = random.Random(7)
     t = dt.datetime.combine(DAY, dt.time(8, 30), TOKYO)
-    step = dt.timedelta(seconds=(8 * 3600) / visitors)
+    step = dt.timedelta(seconds=(7.5 * 3600) / visitors)  # 8:30 to the 16:30 cut-off
     counters = [c.id for c in st.settings.counters]
     for i in range(visitors):
         clock.set(t + step * i)

@@ -75,6 +75,7 @@ class InstallPlan:
     printer_vid: int = 0x04B8
     printer_pid: int = 0x0E15
     input_ids: list[tuple[int, int]] = field(default_factory=list)  # (vendor, product) of HID button/scanner
+    config_source: Path = REPO_CONFIG_DIR  # the release's config/ (example, calendar, procedures)
 
     @property
     def runs_daemon(self) -> bool:
@@ -152,8 +153,9 @@ def render_units(plan: InstallPlan) -> dict[str, str]:
     return out
 
 
-def render_config(plan: InstallPlan, example: Path = REPO_CONFIG_DIR / "station.example.toml") -> str:
+def render_config(plan: InstallPlan) -> str:
     """The example config with this PC's counter id, address and allowed networks set at its top."""
+    example = plan.config_source / "station.example.toml"
     head = [
         f"# /etc/station/station.toml for a {plan.role} PC, written by `station ops install`.",
         "# Edit freely: a re-install keeps this file and writes station.toml.new beside it.",
@@ -239,7 +241,7 @@ def install(plan: InstallPlan, *, start: bool = True) -> InstallReport:
         etc = plan.at(plan.etc)
         _write(report, etc / "station.toml", render_config(plan), 0o640, keep_existing=True)
         for extra in ("calendar.toml", "procedures.toml"):
-            _write(report, etc / extra, (REPO_CONFIG_DIR / extra).read_text(encoding="utf-8"), 0o640,
+            _write(report, etc / extra, (plan.config_source / extra).read_text(encoding="utf-8"), 0o640,
                    keep_existing=True)
         env_lines = ["# Read by the station units (EnvironmentFile). Root and the station group only: it holds the",
                      "# database password of an office.",
@@ -289,4 +291,13 @@ def plan_from_args(role: str, root: Path, *, counter_id: int, database_url: str,
         raise ValueError(" / ".join(both("ops.install.office_db_url")))
     venv = venv or Path(sys.prefix)
     return InstallPlan(role=role, root=root, counter_id=counter_id, database_url=database_url,  # type: ignore[arg-type]
-                       screen_url=url, venv=venv, prefix=venv.parent, **kw)  # type: ignore[arg-type]
+                       screen_url=url, venv=venv, prefix=venv.parent, config_source=config_source(venv),
+                       **kw)  # type: ignore[arg-type]
+
+
+def config_source(venv: Path) -> Path:
+    """The shipped config/: the checkout's (editable install), else the release's beside its virtualenv
+    (scripts/station-install puts the venv inside the release directory; a wheel has no config/)."""
+    if (REPO_CONFIG_DIR / "station.example.toml").exists():
+        return REPO_CONFIG_DIR
+    return venv.resolve().parent / "config"
