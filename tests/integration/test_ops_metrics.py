@@ -103,3 +103,30 @@ def test_metrics_are_lan_only(any_station: Station) -> None:
         assert c.get("/metrics").status_code == 403
     with TestClient(app, client=("127.0.0.1", 50000)) as c:
         assert c.get("/metrics").status_code == 200
+
+
+def test_event_stream_clients_are_counted_while_connected(station: Station) -> None:
+    from fastapi import FastAPI
+    from fastapi.responses import StreamingResponse
+
+    from station.ops.metrics import StationMetrics
+    from web.routers.metrics import _Timing
+
+    metrics = StationMetrics(station)
+    app = FastAPI()
+    app.add_middleware(_Timing, metrics=metrics)
+    during: list[float | None] = []
+
+    @app.get("/api/events")
+    def events() -> StreamingResponse:
+        def stream() -> Iterator[str]:
+            during.append(metrics.registry.get_sample_value("station_event_stream_clients"))
+            yield "data: {}\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    with TestClient(app) as c:
+        assert c.get("/api/events").status_code == 200
+    assert during == [1.0] and metrics.registry.get_sample_value("station_event_stream_clients") == 0
+    assert metrics.registry.get_sample_value("station_http_request_duration_seconds_count",
+                                             {"method": "GET", "route": "/api/events", "status": "200"}) is None
