@@ -178,7 +178,9 @@ def _backup_sqlite(db: Path, work: Path) -> tuple[Path, dict[str, int], list[str
     try:
         dst.execute("PRAGMA journal_mode=DELETE")
         dst.execute("VACUUM")  # no free page keeps what a purge deleted
-        if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        # quick_check: every page readable and well formed, in a third of integrity_check's time (it skips
+        # matching indexes to tables, which a fresh VACUUM has just rebuilt). Restore runs the full check.
+        if dst.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise BackupError("ops.backup.integrity")
         counts, revisions = _sqlite_counts(dst), _sqlite_revisions(dst)
     finally:
