@@ -26,13 +26,13 @@ from sqlalchemy import create_engine, inspect, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from station.app import Station  # noqa: E402
-from station.clock import ManualClock  # noqa: E402
-from station.domain.calendar import TOKYO  # noqa: E402
-from station.domain.queue import Action  # noqa: E402
-from station.ops.backup import backup, restore  # noqa: E402
-from station.store.db import make_engine  # noqa: E402
-from tests.conftest import PG_ADMIN_URL, make_settings  # noqa: E402
+from station.app import Station
+from station.clock import ManualClock
+from station.domain.calendar import TOKYO
+from station.domain.queue import Action
+from station.ops.backup import backup, restore
+from station.store.db import make_engine
+from tests.conftest import PG_ADMIN_URL, make_settings
 
 DAY = dt.date(2026, 12, 1)
 COPIED = ("tickets", "ticket_prints", "audit_log", "daily_sequences")
@@ -71,7 +71,7 @@ def copy_days(url: str, days: int) -> None:
         shift = day - DAY
         off = made * max_ticket
 
-        def moved(row: dict[str, Any], table: str) -> dict[str, Any]:
+        def moved(row: dict[str, Any], table: str, shift: dt.timedelta = shift, off: int = off) -> dict[str, Any]:
             out = {}
             for k, v in row.items():
                 if isinstance(v, dt.datetime | dt.date):
@@ -117,11 +117,17 @@ def measure(name: str, url: str, target_url: str, days: int, visitors: int, work
     restored = restore(r.path, target_url)
     restore_s = time.perf_counter() - t1
     counts = r.manifest["counts"]
-    db_bytes = (work / name / "data" / "station.db").stat().st_size if name == "sqlite" else None
+    if name == "sqlite":
+        db_bytes = (work / name / "data" / "station.db").stat().st_size
+    else:
+        engine = make_engine(url)
+        with engine.connect() as c:
+            db_bytes = int(c.execute(text("SELECT pg_database_size(current_database())")).scalar())  # type: ignore[arg-type]
+        engine.dispose()
     print(f"{name}: {days} days × {visitors} visitors = {counts['tickets']} tickets, {counts['audit_log']} audit "
           f"entries, {sum(counts.values())} rows (built in {built:.0f} s)")
     if db_bytes:
-        print(f"  database file {db_bytes / 1e6:.1f} MB")
+        print(f"  database {db_bytes / 1e6:.1f} MB")
     print(f"  backup  {r.seconds:.1f} s, {r.path.stat().st_size / 1e6:.1f} MB")
     print(f"  restore {restore_s:.1f} s (verified {sum(restored.counts.values())} rows)")
 
