@@ -7,8 +7,9 @@ What it writes (all under `--root`, default `/`):
   with the role's counter id, address and database; never overwritten: an existing file is kept and the
   new one is written as `station.toml.new` to compare;
 - `/etc/station/station.env` (0640, root:station) for STATION_DATABASE_URL, which holds a password;
-- systemd units in `/etc/systemd/system`: the daemon (station.service), the nightly backup
-  (station-backup.service + .timer), and for display/kiosk PCs Chromium in kiosk mode (station-kiosk.service);
+- systemd units in `/etc/systemd/system`: the daemon (station.service), its schema migration run by hand
+  (station-migrate.service), the nightly backup (station-backup.service + .timer), and for display/kiosk PCs
+  Chromium in kiosk mode (station-kiosk.service);
 - udev rules (`/etc/udev/rules.d/60-station.rules`) and a polkit rule for pcscd;
 - the data directory `/var/lib/station` (0700, owned by station) and the backup directory (0700).
 
@@ -129,6 +130,7 @@ def render_units(plan: InstallPlan) -> dict[str, str]:
         pre = "" if on_pg else f"ExecStartPre={plan.venv}/bin/station db upgrade\n"
         out["station.service"] = _render("station.service", **common, after_db=after_db, exec_start_pre=pre,
                                          udev_rules="/etc/udev/rules.d/60-station.rules")
+        out["station-migrate.service"] = _render("station-migrate.service", **common, after_db=after_db)
         input_rules = "\n".join(
             f'SUBSYSTEM=="input", KERNEL=="event*", ATTRS{{idVendor}}=="{v:04x}", ATTRS{{idProduct}}=="{p:04x}", '
             'GROUP="station", MODE="0640"' for v, p in plan.input_ids) or (
@@ -266,7 +268,7 @@ def install(plan: InstallPlan, *, start: bool = True) -> InstallReport:
             _write(report, plan.at(Path("/etc/polkit-1/rules.d/60-station-pcscd.rules")), text, 0o644)
         else:
             _write(report, unit_dir / name, text, 0o644)
-            if name != "station-backup.service":  # started by its timer
+            if name not in ("station-backup.service", "station-migrate.service"):  # by timer / by hand
                 report.units.append(name)
     if real and start:
         for cmd in (["systemctl", "daemon-reload"], ["udevadm", "control", "--reload-rules"],

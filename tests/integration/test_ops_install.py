@@ -87,7 +87,9 @@ def test_counter_pc_with_its_own_database(tmp_path: Path) -> None:
     assert 'ATTR{idVendor}=="04b8", ATTR{idProduct}=="0e15", GROUP="station"' in rules
     assert 'ATTRS{idVendor}=="05f3", ATTRS{idProduct}=="0007", GROUP="station"' in rules
     assert "station" in (root / "etc/polkit-1/rules.d/60-station-pcscd.rules").read_text()
-    verify(root, "station.service", "station-backup.service", "station-backup.timer")
+    migrate = unit(root / "etc/systemd/system/station-migrate.service")
+    assert migrate["ExecStart"] == [f"{VENV}/bin/station db upgrade"] and migrate["User"] == ["station"]
+    verify(root, "station.service", "station-backup.service", "station-backup.timer", "station-migrate.service")
 
 
 def test_office_counter_does_not_migrate_and_keeps_an_edited_config(tmp_path: Path) -> None:
@@ -105,7 +107,7 @@ def test_office_counter_does_not_migrate_and_keeps_an_edited_config(tmp_path: Pa
     again = install(root, "--role", "counter", "--database-url", url, "--counter-id", "3")
     assert "kept" in again and "# edited by the city's IT" in toml.read_text()
     assert "counter_id = 3" in (toml.with_name("station.toml.new")).read_text()
-    verify(root, "station.service")
+    verify(root, "station.service", "station-migrate.service")
 
 
 @pytest.mark.parametrize("role", ["display", "kiosk"])
@@ -197,5 +199,5 @@ def test_the_daemon_runs_as_its_unit_says(tmp_path: Path) -> None:
 def test_render_units_needs_no_filesystem() -> None:
     files = render_units(InstallPlan(role="counter"))
     assert set(files) == {"station.service", "station-backup.service", "station-backup.timer", "60-station.rules",
-                          "sysusers.conf", "pcscd-polkit.rules"}
+                          "sysusers.conf", "pcscd-polkit.rules", "station-migrate.service"}
     assert "ExecStart=/opt/station/venv/bin/station run" in files["station.service"]
