@@ -21,6 +21,8 @@ from tests.support.daemon import free_port
 
 runner = CliRunner()
 VENV = Path(sys.prefix)
+# The users are made by systemd-sysusers (Debian's systemd package), as on a counter PC.
+needs_sysusers = pytest.mark.skipif(shutil.which("systemd-sysusers") is None, reason="systemd-sysusers not installed")
 
 
 def install(root: Path, *args: str) -> str:
@@ -48,6 +50,7 @@ def verify(root: Path, *names: str) -> None:
     assert r.returncode == 0 and not r.stderr.strip() and not r.stdout.strip(), r.stderr + r.stdout
 
 
+@needs_sysusers
 def test_counter_pc_with_its_own_database(tmp_path: Path) -> None:
     root = tmp_path / "root"
     out = install(root, "--role", "counter", "--counter-id", "2", "--allow-network", "192.168.10.0/24",
@@ -110,6 +113,7 @@ def test_office_counter_does_not_migrate_and_keeps_an_edited_config(tmp_path: Pa
     verify(root, "station.service", "station-migrate.service")
 
 
+@needs_sysusers
 @pytest.mark.parametrize("role", ["display", "kiosk"])
 def test_screens_run_chromium_in_kiosk_mode(tmp_path: Path, role: str) -> None:
     root = tmp_path / "root"
