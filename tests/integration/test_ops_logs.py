@@ -22,7 +22,7 @@ A_NUMBER = "123456789018"
 def test_daemon_writes_json_lines_with_request_ids(tmp_path: Path) -> None:
     logfile = tmp_path / "station.jsonl"
     d = Daemon(tmp_path / "data", simulate=False,
-               env={**NO_DEVICES, "STATION_LOG_FORMAT": "json", "STATION_LOG_FILE": str(logfile)}).start()
+               env={**NO_DEVICES, "STATION_LOG_FORMAT": "json", "STATION_LOG_FILE": str(logfile)}).start(timeout=90)
     try:
         r = httpx.get(f"{d.url}/api/health?probe=jsonlog", headers={"X-Request-ID": "req-4711"})
         assert r.status_code == 200 and r.headers["x-request-id"] == "req-4711"
