@@ -184,7 +184,7 @@ def test_the_daemon_runs_as_its_unit_says(tmp_path: Path) -> None:
     try:
         import time
 
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded two-core machine can take half a minute
         while time.monotonic() < deadline:
             assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
             try:
