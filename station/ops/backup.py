@@ -108,7 +108,10 @@ def _pg_conninfo(url: str) -> tuple[list[str], dict[str, str]]:
     parts = {"host": u.host or "127.0.0.1", "port": str(u.port or 5432), "dbname": u.database or "",
              "user": u.username or ""}
     parts.update({k: str(v) for k, v in u.query.items()})
-    conninfo = " ".join(f"{k}='{v}'" for k, v in parts.items() if v)
+    def quoted(v: str) -> str:  # libpq's conninfo quoting
+        return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    conninfo = " ".join(f"{k}={quoted(v)}" for k, v in parts.items() if v)
     env = {**os.environ}
     if u.password:
         env["PGPASSWORD"] = u.password
