@@ -30,7 +30,7 @@ def install_commands(app: typer.Typer) -> None:
 
 
 def _settings(ctx: typer.Context, config: Path | None, data_dir: Path | None):  # type: ignore[no-untyped-def]
-    from station.cli import settings_from
+    from station.cli_common import settings_from
 
     return settings_from(ctx, config, data_dir)
 
