@@ -29,7 +29,7 @@ from tests.integration.test_cases_service import CLERK, issuance_case, printer_s
 # Words and spans a reader takes as one: none may be split across two printed rows.
 WHOLE = ("パスポートなど", "お早めに", "お越しください", "ご案内", "受け付けています", "マイナンバーカード",
          "本人確認書類", "紛失届", "暗証番号", "有効期限", "保護者の方")
-SPANS = re.compile(r"\d{1,2}月\d{1,2}日（[月火水木金土日]）|\d{1,2}時\d{2}分|\d{3}-\d{3}-\d{4}")
+SPANS = re.compile(r"（あと\d+日）|\d{1,2}月\d{1,2}日（[月火水木金土日]）|\d{1,2}時\d{2}分|\d{3}-\d{3}-\d{4}")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 LEAKS = re.compile(r"\b(?:None|null|undefined|True|False)\b|[a-z]+(?:[._][a-z]+)+|[A-Za-z_]{2,}")
 
