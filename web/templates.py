@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from station import messages
+from station.domain.timezone import ja_datetime
 from web import security
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -18,3 +19,5 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 security.install_templates(templates)
 # both("screen.ja_only") → (Japanese, English): for the few lines every visitor must read in both languages
 templates.env.globals["both"] = messages.both
+# {{ x.closed_at | jtime }} → 「2026年12月2日（水）8時48分」: every time a person reads is Tokyo, Japanese style
+templates.env.filters["jtime"] = ja_datetime
