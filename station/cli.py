@@ -241,7 +241,10 @@ def card_read(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt
         info = CardReader(reader or settings.devices.card_reader.reader_name or None).read_once(timeout)
     except CardError as e:
         raise fail(f"{getattr(e, 'message_ja', '')} / {getattr(e, 'message_en', e)}", 1) from e
-    v = card_verdict(info, cli_clock(settings).now().date()).as_dict()
+    from station.procedures_catalog import catalog_path, load_catalog
+
+    months = load_catalog(catalog_path(settings.config_file)).rules.renew_within_months  # D-INS-3
+    v = card_verdict(info, cli_clock(settings).now().date(), months).as_dict()
     typer.echo(f"マイナンバーカード / My Number Card: {'はい / yes' if v['is_my_number_card'] else 'いいえ / no'}")
     typer.echo(f"電子証明書 / certificate: {v['cert_state']}  (期限 / expires {v['expires_on']}, "
                f"残り {v['days_to_expiry']} 日 / days left)")

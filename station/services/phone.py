@@ -131,9 +131,8 @@ class PhoneService:
         if st is None:
             ja, en = both("phone.application_unknown")
             return LookupView(found=False, stale_days=self.stale_days, message_ja=ja, message_en=en)
-        today = business_date(self.clock.now())
-        stale = bool(st.handover_suggested) or (not st.notice_mailed and rules.is_stale(
-            st.application_date, today, self.stale_days))
+        # the stock's answer is the rule's (domain.stock.is_stale_application): not mailed and over the threshold
+        stale = bool(st.handover_suggested)
         return LookupView(found=True, application_date=st.application_date,
                           days_since_application=st.days_since_application, status=st.status,
                           status_ja=st.status_ja, notice_mailed=st.notice_mailed, mailed_on=st.mailed_on,
@@ -163,16 +162,18 @@ class PhoneService:
         today = business_date(now)
         days: int | None = None
         stale = False
+        looked_up = False
         if category == rules.NOTICE_NOT_ARRIVED and lookup_ref:
             found = self.lookup(lookup_ref)
             if found.found:
                 application_date = found.application_date
-                stale = found.stale
+                stale, looked_up = found.stale, True  # the lookup knows whether the notice was mailed
         if application_date is not None:
             days = (today - application_date).days
             if days < 0:
                 raise Invalid("phone.application_date_future", field="application_date")
-            stale = stale or rules.is_stale(application_date, today, self.stale_days)
+            if not looked_up:  # only the date the caller said: the same threshold (D-TEL-4)
+                stale = rules.is_stale(application_date, today, self.stale_days)
         if category == rules.NOTICE_NOT_ARRIVED and stale and escalation is None:
             raise Conflict("phone.must_hand_over", params={"days": days},
                            field="escalation", suggest="notice_not_arrived", days_since_application=days)
