@@ -61,6 +61,22 @@ class PhoneCallView(BaseModel):
     caller_name: str | None
     caller_phone: str | None
     purged: bool
+    outside_hours: bool = Field(False, description="received outside the phone desk's hours (D-CAL-3)")
+
+
+class DeskView(BaseModel):
+    """The phone desk right now (D-CAL-3): open or not, its hours, and today's calls against the one line's
+    daily capacity."""
+
+    model_config = ConfigDict(frozen=True)
+    open: bool
+    opens: str
+    closes: str
+    calls_today: int
+    capacity: int
+    over_capacity: bool
+    message_ja: str
+    message_en: str
 
 
 class LookupView(BaseModel):
@@ -199,6 +215,7 @@ class PhoneService:
                 ch.publish(*events)  # in the slip's transaction: the staff queue sees it iff it committed
             ch.audit(now, actor, "phone.record", f"phone_call:{call.id}",
                      f"category={category} trivial={trivial} escalation={escalation or '-'} stale={stale}"
+                     + ("" if rules.desk_open(self.cases.calendar, now) else " outside_hours")
                      + (f" handover={call.handover_id}" if escalation else ""))
             view = self._view(call)
         return view
@@ -234,8 +251,20 @@ class PhoneService:
             "escalations_total": sum(esc.values()),
         }
 
-    @staticmethod
-    def _view(c: PhoneCall) -> PhoneCallView:
+    def desk(self) -> DeskView:
+        """Is the phone desk open now, and how busy is the line today (D-CAL-3)."""
+        now = self.clock.now()
+        cal = self.cases.calendar
+        with self.sessions() as s:
+            n = sum(repo.counts(s, business_date(now))[0].values())
+        is_open = rules.desk_open(cal, now)
+        opens, closes = f"{cal.open_time:%H:%M}", f"{cal.close_time:%H:%M}"
+        code = "phone_desk.open" if is_open else "phone_desk.closed"
+        ja, en = both(code, opens=opens, closes=closes, n=n, capacity=rules.DESK_CALLS_PER_DAY)
+        return DeskView(open=is_open, opens=opens, closes=closes, calls_today=n, capacity=rules.DESK_CALLS_PER_DAY,
+                        over_capacity=n >= rules.DESK_CALLS_PER_DAY, message_ja=ja, message_en=en)
+
+    def _view(self, c: PhoneCall) -> PhoneCallView:
         cat = rules.BY_CODE.get(c.category)
         esc = rules.ESCALATION_BY_CODE.get(c.escalation or "")
         return PhoneCallView(
@@ -246,6 +275,7 @@ class PhoneService:
             application_date=c.application_date, days_since_application=c.days_since_application, stale=c.stale,
             content=c.content, response=c.response, caller_name=c.caller_name, caller_phone=c.caller_phone,
             purged=c.purged_at is not None,
+            outside_hours=not rules.desk_open(self.cases.calendar, c.received_at),
         )
 
 
