@@ -162,6 +162,12 @@ class JobAssembler:
         texts: list[str] = [""]
         x = 0
         for run in runs:
+            whole = self._run_image(run.text, run.style) if run.text else None
+            if whole is not None and x + whole.width <= PAPER_DOTS:  # the usual case: the run fits as it is
+                visual[-1].append(whole)
+                texts[-1] += run.text
+                x += whole.width
+                continue
             start = 0
             for end in range(1, len(run.text) + 1):
                 piece = self._run_image(run.text[start:end], run.style)

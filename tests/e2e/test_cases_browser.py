@@ -210,6 +210,8 @@ def test_insurance_support_renew_soon_then_pin_locked(daemon: Daemon, user: Any)
     job = slip_job(daemon, "電子証明書の更新のご案内", before)
     assert "あと30日" in flat(job["text"])
     clerk.locator("body").press("Enter")  # knows both PINs
+    next_step(clerk, "insurance_explained")
+    clerk.locator("body").press("Enter")  # D-INS: insurance use and the account explained
     next_step(clerk, "consents")
     clerk.locator("body").press("Enter")  # consents not ticked: refused with the reason
     expect(clerk.locator("#c-toast")).to_contain_text("同意")

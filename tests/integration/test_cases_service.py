@@ -214,7 +214,8 @@ def test_renewal_taps_both_cards(st1: Station) -> None:
     st = st1
     cid = issuance_case(st)
     c = st.cases.scan_notice(cid, make_notice_number("CAS", 3), CLERK)
-    assert [r["item"] for r in c.checklist] == ["notice", "holder_id", "current_card"]
+    # the seed lists the number document for renewals too (renewal_needs_number_document = true, issue 12)
+    assert [r["item"] for r in c.checklist] == ["notice", "holder_id", "notification_card", "current_card"]
     st.cases.present_all(cid, CLERK)
     st.cases.staff_check(cid, STAFF)
     c = st.cases.juki_check(cid, False, CLERK)
@@ -340,6 +341,9 @@ def test_insurance_with_renew_soon_prints_guidance_and_counts(st: Station, print
     with pytest.raises(Conflict):
         st.cases.consents(cid, ["insurance"], ["insurance_irrevocable"], CLERK)  # PINs first
     st.cases.tick(cid, "pins_known", CLERK)
+    with pytest.raises(Conflict, match="説明"):  # D-INS: explained before the consents (issue 12)
+        st.cases.consents(cid, ["insurance"], ["insurance_irrevocable"], CLERK)
+    st.cases.tick(cid, "insurance_explained", CLERK)
     with pytest.raises(Conflict, match="本人名義"):
         st.cases.consents(cid, ["insurance", "public_funds"], ["insurance_irrevocable"], CLERK)
     with pytest.raises(Invalid):

@@ -89,3 +89,25 @@ def test_renew_within_months_comes_from_the_catalog(station: Station) -> None:
     assert card_verdict(info, today).cert_state is CertState.VALID  # 3 months: until 2027-03-01
     assert card_verdict(info, today, 4).cert_state is CertState.RENEW_SOON
     assert station.devices.renew_within_months == station.cases.catalog.rules.renew_within_months == 3
+
+
+def test_d_doc_6_the_id_is_returned_after_the_staff_check(station: Station) -> None:
+    from station.domain.barcodes import make_notice_number
+    from station.services.card_lookup import MemoryCardLookup
+    from station.services.errors import Conflict
+    from tests.integration.test_cases_service import record
+
+    station.cases.lookup = MemoryCardLookup([record(1)])
+    cid = station.cases.open(1, Actor("clerk1"), procedure="issuance").id
+    station.cases.scan_notice(cid, make_notice_number("CAS", 1), Actor("clerk1"))
+    station.cases.present_all(cid, Actor("clerk1"))
+    try:
+        station.cases.tick(cid, "id_returned", Actor("clerk1"))
+        raise AssertionError("returned before the city staff checked it")
+    except Conflict as e:
+        assert "本市職員" in e.message_ja or "確認" in e.message_ja
+    station.cases.staff_check(cid, Actor("city1"))
+    c = station.cases.tick(cid, "id_returned", Actor("clerk1"))
+    [h] = [x for x in c.history if x["step"] == "id_returned"]
+    assert h["actor"] == "clerk1"
+    assert c.next_step == "juki_check"  # outside the clerk's key path: the order goes on as before
