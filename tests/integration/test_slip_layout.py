@@ -151,3 +151,18 @@ def test_wrap_keeps_words_and_marks() -> None:
             for a, b in itertools.pairwise(lines):
                 assert not (a.endswith("（金") or b.startswith("）")), lines
     assert "パスポートなどの" in phrases("パスポートなどの本人確認書類")
+
+
+def test_the_ticket_reads_well_too(st: Station, printer_sim: PrinterSimulator) -> None:  # noqa: F811
+    """The numbered ticket through the same printer: no code, no None, no identifier in its Japanese."""
+    from drivers.printer import ReceiptPrinter
+    from station.slips.ticket import ticket_receipt
+
+    t = st.queue.issue("B")
+    driver = ReceiptPrinter.network("127.0.0.1", printer_sim.port, timeout=2.0, poll_interval=None)
+    try:
+        driver.print_receipt(ticket_receipt(st.settings, t))
+    finally:
+        driver.close()
+    job = slip(printer_sim, t.number)[-1]
+    assert check_slip(job) == []
