@@ -17,7 +17,7 @@ from web.app import create_app
 
 PAGES = {"clerk1": ["/counter/2", "/phone", "/stock"],
          "city1": ["/staff"],
-         "boss": ["/counter/1", "/phone", "/stock", "/reports", "/end-of-day", "/audit", "/admin"],
+         "boss": ["/", "/counter/1", "/phone", "/stock", "/reports", "/end-of-day", "/audit", "/admin"],
          "root": ["/admin", "/audit"]}
 MENUS = {"clerk1": ["/counter/2", "/phone", "/stock"],
          "city1": ["/staff"],
