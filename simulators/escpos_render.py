@@ -35,6 +35,8 @@ class JobContent:
     kanji_text: bool
     unknown: list[str]
     png: bytes
+    # The text of each row as it came out of the printer: a line too wide for the paper is two rows here.
+    printed_lines: list[str] = field(default_factory=list)
 
 
 def find_font() -> tuple[Path, int]:
@@ -62,8 +64,10 @@ def render_run(text: str, font_file: tuple[Path, int], *, width: int = 1, height
     cell = 24 * max(height, 1)
     font = _font(font_file[0], font_file[1], cell)
     stroke = max(1, cell // 24) if bold else 0
-    img = Image.new("L", (max(1, round(font.getlength(text) + 2 * stroke)), cell), 255)
-    ImageDraw.Draw(img).text((stroke, cell * 0.9), text, font=font, fill=0, anchor="ls",
+    # Emphasis thickens the strokes inside the cell; like a real printer's, it never widens the line
+    # (12 double-width kanji fill 80 mm paper, bold or not).
+    img = Image.new("L", (max(1, round(font.getlength(text))), cell), 255)
+    ImageDraw.Draw(img).text((0, cell * 0.9), text, font=font, fill=0, anchor="ls",
                              stroke_width=stroke, stroke_fill=0)
     if width != height:
         img = img.resize((max(1, round(img.width * width / max(height, 1))), img.height), Image.LANCZOS)
@@ -85,6 +89,7 @@ class JobAssembler:
     font_file: tuple[Path, int]
     blocks: list[Image.Image] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    printed_lines: list[str] = field(default_factory=list)
     line: list[p.Text] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)
     qr_codes: list[str] = field(default_factory=list)
@@ -126,7 +131,7 @@ class JobAssembler:
         self._flush_partial()
         text = "\n".join(self.lines).rstrip("\n")
         return JobContent(text, self.barcodes, self.qr_codes, self.raster_images, self.kanji_text,
-                          self.unknown, self._png())
+                          self.unknown, self._png(), self.printed_lines)
 
     # text ---------------------------------------------------------------------------------------
     def _flush_partial(self) -> None:
@@ -137,6 +142,7 @@ class JobAssembler:
         runs, self.line = self.line, []
         self.lines.append("".join(r.text for r in runs))
         if not runs:
+            self.printed_lines.append("")
             self.blocks.append(Image.new("L", (PAPER_DOTS, 24 + LINE_GAP), 255))
             return
         align = runs[0].style.align  # ESC a takes effect at the start of a line
@@ -153,19 +159,30 @@ class JobAssembler:
     def _wrap(self, runs: list[p.Text]) -> list[list[Image.Image]]:
         """Break a line where the printer would: when the next character does not fit the paper."""
         visual: list[list[Image.Image]] = [[]]
+        texts: list[str] = [""]
         x = 0
         for run in runs:
+            whole = self._run_image(run.text, run.style) if run.text else None
+            if whole is not None and x + whole.width <= PAPER_DOTS:  # the usual case: the run fits as it is
+                visual[-1].append(whole)
+                texts[-1] += run.text
+                x += whole.width
+                continue
             start = 0
             for end in range(1, len(run.text) + 1):
                 piece = self._run_image(run.text[start:end], run.style)
                 if x + piece.width > PAPER_DOTS and end - start > 1:
                     visual[-1].append(self._run_image(run.text[start:end - 1], run.style))
+                    texts[-1] += run.text[start:end - 1]
                     visual.append([])
+                    texts.append("")
                     x, start = 0, end - 1
             if start < len(run.text):
                 piece = self._run_image(run.text[start:], run.style)
                 visual[-1].append(piece)
+                texts[-1] += run.text[start:]
                 x += piece.width
+        self.printed_lines += [tx for v, tx in zip(visual, texts, strict=True) if v]
         return [v for v in visual if v]
 
     @staticmethod

@@ -39,6 +39,7 @@ class PrintedJob:
     raster_images: int = 0
     kanji_text: bool = False  # some text came in Kanji mode (FS &)
     unknown: tuple[str, ...] = ()  # commands the printer did not understand, for debugging drivers
+    printed_lines: tuple[str, ...] = ()  # each row as printed: a line too wide for the paper is two rows
 
 
 def status_byte(state: str, n: int) -> bytes:
@@ -255,6 +256,7 @@ class PrinterSimulator:
             id=job_id, text=content.text, barcodes=content.barcodes, qr_codes=content.qr_codes,
             png=content.png, printed_at=datetime.now(UTC), raster_images=content.raster_images,
             kanji_text=content.kanji_text, unknown=tuple(content.unknown),
+            printed_lines=tuple(content.printed_lines),
         ))
 
 

@@ -79,6 +79,7 @@ class Station:
             on_button=lambda category: self.queue.issue(category, source="button"),
         )
         self.cases = build_case_service(self)
+        self.devices.renew_within_months = self.cases.catalog.rules.renew_within_months  # D-INS-3 from the catalog
         # phone desk, end of day, reports (issue 8), over the cases and the stock
         from station.services.endofday import EndOfDayService
         from station.services.phone import PhoneService

@@ -25,6 +25,9 @@ class OfficeSettings(BaseModel):
     name_en: str = "My Number Card counter"
     # Base URL printed in the ticket's QR code (the visitor's phone opens it on the office Wi-Fi).
     public_url: str = "http://127.0.0.1:8000"
+    # Printed on every guidance slip under お問い合わせ (empty: the line is left out).
+    address: str = ""
+    phone: str = ""
 
 
 class ServerSettings(BaseModel):

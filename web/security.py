@@ -159,6 +159,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/phone/calls"): Policy(P.PHONE, None, "save a phone reception slip"),
     ("GET", "/api/phone/calls"): Policy(P.PERSONAL_DATA, None, "slips with what callers said"),
     ("GET", "/api/phone/counts"): Policy(P.PHONE),
+    ("GET", "/api/phone/desk"): Policy(P.PHONE),
     ("GET", "/phone"): Policy(P.PHONE, None, "phone desk screen"),
     ("GET", "/api/reports/daily"): Policy(P.REPORTS, None, "daily counts for the city"),
     ("GET", "/api/reports/daily.csv"): Policy(P.REPORTS),

@@ -24,12 +24,16 @@ OPEN_STATES = (OPEN, AWAITING_STAFF)
 
 ISSUANCE_STEPS = ("notice", "documents", "staff_check", "juki_check", "card_tap", "explained", "receipt_copy",
                   "issued")
-INSURANCE_STEPS = ("card_tap", "pins_known", "consents", "applied")
+# D-INS: explain what the insurance use and the public-funds account are before asking for consent.
+INSURANCE_STEPS = ("card_tap", "pins_known", "insurance_explained", "consents", "applied")
+# Steps outside the strict order, allowed once their prerequisite is done: D-DOC-6, the ID document is
+# returned to the visitor after the city-staff check (recorded, not in the clerk's key path).
+OPTIONAL_STEPS: Mapping[str, Mapping[str, str]] = {"issuance": {"id_returned": "staff_check"}}
 # Flows whose steps are only ticked, in any order, and that finish with "complete".
 FREE_FLOWS = ("simple", "handover")
 # The steps a flow confirms with a plain tick (the others carry data of their own).
-TICK_STEPS: Mapping[str, tuple[str, ...]] = {"issuance": ("explained", "receipt_copy"),
-                                              "insurance": ("pins_known",)}
+TICK_STEPS: Mapping[str, tuple[str, ...]] = {"issuance": ("explained", "receipt_copy", "id_returned"),
+                                              "insurance": ("pins_known", "insurance_explained")}
 # application → the consent it needs (D-INS-2)
 CONSENTS: Mapping[str, str] = {"insurance": "insurance_irrevocable", "public_funds": "public_funds_own_name"}
 # What undoing a step takes back out of the case's working data.
@@ -80,6 +84,11 @@ def step_refusal(state: str, flow: str, order: Sequence[str], done: set[str],
         return None
     nxt = next_step(state, flow, order, done)
     ok = step == nxt
+    needs = OPTIONAL_STEPS.get(flow, {}).get(step)
+    if needs is not None:
+        if needs in done:
+            return None
+        return "conflict", Msg.of("cases.do_first", step=needs), {"next_step": nxt}
     if flow == "issuance":
         if step == "juki_check" and nxt == "staff_check":
             ok = True

@@ -104,15 +104,16 @@ def expiry_date(not_after: dt.datetime) -> dt.date:
     return not_after.astimezone(TOKYO).date()
 
 
-def cert_state(expires_on: dt.date, today: dt.date) -> CertState:
+def cert_state(expires_on: dt.date, today: dt.date, renew_within_months: int = RENEW_WITHIN_MONTHS) -> CertState:
     if expires_on < today:
         return CertState.EXPIRED
-    if expires_on <= add_months(today, RENEW_WITHIN_MONTHS):
+    if expires_on <= add_months(today, renew_within_months):
         return CertState.RENEW_SOON
     return CertState.VALID
 
 
-def card_verdict(info: CardFacts, today: dt.date) -> CardVerdict:
+def card_verdict(info: CardFacts, today: dt.date, renew_within_months: int = RENEW_WITHIN_MONTHS) -> CardVerdict:
+    """What the card on the reader means; `renew_within_months` is the catalog's [rules] setting (D-INS-3)."""
     if not info.is_my_number_card:
         return CardVerdict(False, CertState.UNKNOWN, None, None, False, (), (), (
             Message("マイナンバーカードではありません。カードを確認してください",
@@ -121,7 +122,7 @@ def card_verdict(info: CardFacts, today: dt.date) -> CardVerdict:
     warnings: list[Message] = []
     expires_on = expiry_date(info.cert_not_after) if info.cert_not_after else None
     days = (expires_on - today).days if expires_on else None
-    state = cert_state(expires_on, today) if expires_on else CertState.UNKNOWN
+    state = cert_state(expires_on, today, renew_within_months) if expires_on else CertState.UNKNOWN
     if state is CertState.EXPIRED:
         messages.append(Message(
             f"電子証明書の有効期限が切れています({jdate(expires_on)})。"

@@ -54,7 +54,8 @@ class DocumentRules:
     proxy_reasons: dict[str, ProxyReason]
     guardian_under_age: int = 15
     non_photo_ids_needed: int = 2
-    renewal_needs_number_document: bool = False
+    # The seed lists the number document (D-DOC-3) for every receipt, renewals included; a city may relax it.
+    renewal_needs_number_document: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,10 +140,17 @@ def _doc(rules: DocumentRules, code: str) -> DocName:
 
 
 def number_document_options(record: CardRecord) -> tuple[str, ...]:
-    """D-DOC-3: what proves the number document for this holder's notice type."""
+    """D-DOC-3 (seed: 「通知カード（紛失の場合は紛失届）又は個人番号通知書」): any one of them, whichever the
+    visitor brings; the one this holder was sent comes first (it names the checklist line)."""
     if record.notice_type is NoticeType.NUMBER_NOTICE:
-        return ("number_notice", "loss_report")
-    return ("notification_card", "loss_report")
+        return ("number_notice", "notification_card", "loss_report")
+    return ("notification_card", "number_notice", "loss_report")
+
+
+def _number_document_name(rules: DocumentRules) -> tuple[str, str]:
+    card, notice = _doc(rules, "notification_card"), _doc(rules, "number_notice")
+    return (f"{card.ja}（紛失の場合は紛失届）又は{notice.ja}",
+            f"{card.en} (or a loss report if lost) or {notice.en}")
 
 
 def checklist(record: CardRecord, today: date, who: Who = Who.HOLDER,
@@ -154,9 +162,7 @@ def checklist(record: CardRecord, today: date, who: Who = Who.HOLDER,
                         "D-DOC-2"))
     if not record.is_renewal or rules.renewal_needs_number_document:
         opts = number_document_options(record)
-        main = _doc(rules, opts[0])
-        out.append(Required(opts[0], f"{main.ja}（紛失の場合は紛失届）", f"{main.en} (or a loss report if lost)",
-                            "D-DOC-3", alternatives=opts[1:]))
+        out.append(Required(opts[0], *_number_document_name(rules), "D-DOC-3", alternatives=opts[1:]))
     if record.has_juki_card:
         out.append(Required("juki_card", *_names(rules, "juki_card"), "D-DOC-4"))
     if record.is_renewal:
@@ -240,22 +246,16 @@ def check_documents(record: CardRecord, presented: Presented, today: date,
             if _doc(rules, first).collected:
                 collected.append(first)
         else:
-            wrong = [c for c in NUMBER_DOCS if c in docs and c not in opts]
             main = _doc(rules, opts[0])
-            if wrong:
-                w = _doc(rules, wrong[0])
-                problems.append(Problem(opts[0], Kind.INVALID,
-                                        f"この方には{main.ja}が送付されています。{w.ja}ではなく、{main.ja}"
-                                        "（紛失の場合は紛失届）をお持ちください",
-                                        f"this holder was sent a {main.en}, not a {w.en}: bring the {main.en} "
-                                        "(or a loss report)"))
-            elif any(c in copies for c in opts):
+            if any(c in copies for c in opts):
                 problems.append(Problem(opts[0], Kind.INVALID, f"{main.ja}がコピーです。原本をお持ちください",
                                         f"the {main.en} is a copy; bring the original"))
             else:
+                card, notice = _doc(rules, "notification_card"), _doc(rules, "number_notice")
                 problems.append(Problem(opts[0], Kind.MISSING,
-                                        f"{main.ja}がありません（紛失した場合は紛失届が必要です）",
-                                        f"the {main.en} is missing (a loss report is needed if it was lost)"))
+                                        f"{card.ja}又は{notice.ja}がありません（紛失した場合は紛失届が必要です）",
+                                        f"neither the {card.en} nor the {notice.en} (a loss report is needed "
+                                        "if it was lost)"))
     # D-DOC-4: only if the holder has one
     if record.has_juki_card:
         if need_doc("juki_card", "（住基カードをお持ちの方は返納が必要です）",

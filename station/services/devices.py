@@ -56,6 +56,8 @@ class DeviceManager:
         self.clock = clock
         self.bus = bus
         self.on_button = on_button
+        # D-INS-3: the catalog's [rules] renew_within_months (set by the composition root once it is read)
+        self.renew_within_months = 3
         self.devices: dict[DeviceKind, Device] = {}
         self._statuses: dict[DeviceKind, DeviceStatus] = {}
         self._lock = threading.Lock()
@@ -160,7 +162,7 @@ class DeviceManager:
         self.bus.publish(CardRemoved(at=self.clock.now(), counter_id=self.settings.counter_id))
 
     def _on_CardRead(self, event: Any) -> None:
-        verdict = card_verdict(event.info, self.clock.now().date())
+        verdict = card_verdict(event.info, self.clock.now().date(), self.renew_within_months)
         data = verdict.as_dict()
         self.last_card = data
         self.bus.publish(CardRead(at=self.clock.now(), counter_id=self.settings.counter_id, verdict=data))

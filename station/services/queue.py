@@ -13,6 +13,7 @@ queue grows further, that cache is the first thing to move out (then `services/q
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
@@ -25,7 +26,7 @@ from station.config import CategorySettings, StationSettings
 from station.domain import queue as q
 from station.domain.calendar import BusinessCalendar, business_date, dispenser_decision
 from station.events import CounterStateChanged, EventBus, TicketCalled, TicketIssued, TicketStateChanged
-from station.messages import text
+from station.messages import both, text
 from station.services import audit
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
@@ -93,6 +94,8 @@ class QueueService:
         day = business_date(now)
         service, states = self._estimate_inputs(day, now)
         with self.uow.change() as ch:
+            if repo.day_handed_over(ch.session.connection(), day):  # the day was closed (end of day, issue 12)
+                raise Conflict("eod.dispenser_closed", params={"day": f"{day.month}月{day.day}日"})
             # Core statements built once (in the repository) on the session's own connection: the ORM's unit
             # of work costs more Python than the whole SQLite commit on the press → print path.
             conn = ch.session.connection()
@@ -368,11 +371,15 @@ class QueueService:
             waiting, oldest = repo.waiting_by_category(s, day)
             service = repo.service_minutes(s, day)
             counters = self.counter_states_in(s)
+            handed_over = repo.day_handed_over(s, day)
         out = []
         for cat in self.settings.categories:
             n = waiting.get(cat.code, 0)
             first = oldest.get(cat.code)
             decision = dispenser_decision(self.calendar, now, self.cutoff_minutes(cat))
+            if handed_over:
+                ja, en = both("eod.dispenser_closed", day=f"{day.month}月{day.day}日")
+                decision = dataclasses.replace(decision, accepts=False, message_ja=ja, message_en=en)
             out.append(CategoryStatus(
                 code=cat.code, name_ja=cat.name_ja, name_en=cat.name_en,
                 description_ja=cat.description_ja, description_en=cat.description_en, prefix=cat.prefix,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from station.domain.queue import CounterState, TicketState
 from station.store.db import insert_on_conflict
 from station.store.models import Counter, DailySequence, Ticket, TicketPrint, UtcDateTime
+from station.store.models_backoffice import BackofficeDay
 
 ACTIVE = [TicketState.CALLED, TicketState.SERVING]  # a counter is busy with such a ticket
 Prints = dict[int, tuple[bool | None, str | None]]  # ticket id → (printed, error)
@@ -284,3 +285,11 @@ def record_print(conn: Connection, ticket_id: int, printed: bool, error: str | N
 def exists(s: Session, ticket_id: int) -> bool:
     return s.get(Ticket, ticket_id) is not None
 
+
+
+_DAY_CLOSED = select(BackofficeDay.business_date).where(BackofficeDay.business_date == bindparam("day")).limit(1)
+
+
+def day_handed_over(conn: Session | Connection, day: date) -> bool:
+    """The supervisor closed this business day (end of day, D-BO-6): the dispenser issues no more tickets."""
+    return conn.execute(_DAY_CLOSED, {"day": day}).first() is not None

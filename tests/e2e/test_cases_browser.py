@@ -151,8 +151,9 @@ def test_incomplete_documents_return_with_the_slip(daemon: Daemon, stock: list[A
     job = slip_job(daemon, "持ち物のご案内", before)
     text = flat(job["text"])
     for phrase in ("本日はカードをお渡しできませんでした", "個人番号通知書", "写真のない書類は2点必要です",
-                   "受け取りの期限", "平日 8時30分～17時00分", "次の開庁日"):
+                   "受け取りの期限", "平日 8時30分～17時00分", "本日12月1日（火）は17時00分まで"):
         assert phrase in text, (phrase, job["text"])
+    assert "次の開庁日" not in text  # open today until 17:00: today's hours first (issue 12)
     assert rec.name_kana not in job["text"]
     assert clerk.js_errors == []
 
@@ -210,6 +211,8 @@ def test_insurance_support_renew_soon_then_pin_locked(daemon: Daemon, user: Any)
     job = slip_job(daemon, "電子証明書の更新のご案内", before)
     assert "あと30日" in flat(job["text"])
     clerk.locator("body").press("Enter")  # knows both PINs
+    next_step(clerk, "insurance_explained")
+    clerk.locator("body").press("Enter")  # D-INS: insurance use and the account explained
     next_step(clerk, "consents")
     clerk.locator("body").press("Enter")  # consents not ticked: refused with the reason
     expect(clerk.locator("#c-toast")).to_contain_text("同意")

@@ -136,6 +136,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/phone/calls"): {C, S},
     ("GET", "/api/phone/calls"): {C, T},  # what callers said: PERSONAL_DATA
     ("GET", "/api/phone/counts"): {C, S},
+    ("GET", "/api/phone/desk"): {C, S},
     ("GET", "/phone"): {C, S},
     ("GET", "/api/reports/daily"): {S},
     ("GET", "/api/reports/daily.csv"): {S},

@@ -161,6 +161,7 @@ def run_day(st: Station) -> DayResult:
     tap(st, 3)
     st.cases.card_tap(cid, CLERK)
     st.cases.tick(cid, "pins_known", CLERK)
+    st.cases.tick(cid, "insurance_explained", CLERK)  # D-INS
     st.cases.consents(cid, ["insurance", "public_funds"], ["insurance_irrevocable", "public_funds_own_name"], CLERK)
     assert st.cases.applied(cid, CLERK).outcome == "applied"
     finish(tid, at(9, 9), at(9, 24), "D")

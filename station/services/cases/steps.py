@@ -20,7 +20,6 @@ from station.messages import text
 from station.services.audit import Actor
 from station.services.cases.core import OPEN_STATES, Work, step_names
 from station.services.cases.handover import CaseHandovers
-from station.services.cases.slips import why
 from station.services.cases.views import CaseView, case_data
 from station.services.errors import Conflict, Invalid, NotFound
 from station.store import cases_repo as repo
@@ -115,16 +114,9 @@ class CaseService(CaseHandovers):
             if v.problems:
                 c.outcome, c.state, c.closed_at = "returned_documents", "closed", now
                 c.documents_slip = True
-                required = {r.item: r for r in v.required}
                 missing_items = {p.item for p in v.problems}
-                params = {
-                    "missing": [[self.slips.plain_name(p.item), why(p)] for p in v.problems],
-                    "bring_also": [self.slips.plain_name(r.item) for r in v.required
-                                   if r.item not in missing_items and r.item in required
-                                   and r.item not in ("proxy_reason", "guardian")],
-                    "deadline": data.get("record", {}).get("receipt_deadline"),
-                    "ticket_number": c.ticket_number,
-                }
+                params = self.slips.documents_params(v, presented, data.get("record", {}).get("receipt_deadline"),
+                                                     c.ticket_number)
                 data["slip_documents"] = params
                 work.slips.append(("documents", params))
                 return "incomplete missing=" + ",".join(sorted(missing_items))

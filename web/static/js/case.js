@@ -356,6 +356,11 @@
       setPrimary("申込完了", () => act("POST", api("/applied"), undefined, "申込を記録しました"));
       return;
     }
+    if (step === "insurance_explained") {  // D-INS: what is applied for, before the consents (issue 12)
+      body.append(h("p", {}, "健康保険証としての利用と公金受取口座の登録について説明してください。利用申込は取り消せないこと、口座はご本人名義に限ることも伝えます"));
+      setPrimary(name || "説明しました", () => act("POST", api("/steps/insurance_explained")));
+      return;
+    }
     setPrimary("", null);
   }
 
