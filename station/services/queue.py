@@ -58,6 +58,9 @@ class TicketView:
     print_error: str | None
     token: str
     business_date: date
+    # Reservations (issue 15): a checked-in booking's ticket, as issued (the slip prints 予約). Not stored on
+    # the ticket: the reservations table knows which tickets are priority ones.
+    priority: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,9 @@ class QueueService:
         # Called after commit with each new ticket (the print spooler hooks in here).
         self.on_issued = on_issued
         self._estimate_cache: tuple[date, datetime, dict[str, list[float]], dict[int, q.CounterState]] | None = None
+        # Reservations (issue 15): (session, day, counter, categories, now) → the ticket id call_next should
+        # call first (a checked-in booking, by the fairness rule), or None for the usual oldest-first pick.
+        self.priority_picker: Callable[[Session, date, int, list[str], datetime], int | None] | None = None
 
     # --- helpers ---------------------------------------------------------------------------------
     def _category(self, code: str) -> CategorySettings:
@@ -141,7 +147,8 @@ class QueueService:
         return cat.cutoff_minutes if cat.cutoff_minutes is not None else self.settings.calendar.default_cutoff_minutes
 
     # --- issuing ----------------------------------------------------------------------------------
-    def issue(self, category: str, source: str = "api", actor: Actor | None = None) -> TicketView:
+    def issue(self, category: str, source: str = "api", actor: Actor | None = None,
+              priority: bool = False) -> TicketView:
         """Commit a new numbered ticket, then announce it. Refuses outside hours and after cut-off."""
         cat = self._category(category)
         now = self.clock.now()
@@ -176,7 +183,7 @@ class QueueService:
                 called_at=None, counter_id=None, recall_count=0, waiting_ahead=ahead,
                 estimated_wait_min=q.estimate_wait(ahead, service.get(cat.code, []), cat.default_service_minutes,
                                                    self._serving_counters(cat.code, states)),
-                printed=None, print_error=None, token=token, business_date=day,
+                printed=None, print_error=None, token=token, business_date=day, priority=priority,
             )
             events.append(TicketIssued(at=now, ticket_id=view.id, number=view.number, category=view.category,
                                        waiting_ahead=ahead))
@@ -232,7 +239,14 @@ class QueueService:
                       "waiting": q.TicketState.WAITING.value, "open": q.CounterState.OPEN.value,
                       "called": q.next_state(q.TicketState.WAITING, q.Action.CALL).value,
                       "serving": q.TicketState.SERVING.value}
-            row = s.execute(stmt, params).first()
+            row = None
+            if self.priority_picker is not None:  # reservations (issue 15): a booked visitor may go first
+                pinned = self.priority_picker(s, day, counter_id, list(categories), now)
+                if pinned is not None:
+                    pin_stmt = _call_next_statement(self._is_pg(s), pinned=True)
+                    row = s.execute(pin_stmt, {**params, "tid": pinned}).first()
+            if row is None:
+                row = s.execute(stmt, params).first()
             if row is None:
                 self._why_not_called(s, counter_id, day)
                 return None
@@ -600,7 +614,7 @@ _INSERT_TICKET = insert(Ticket).returning(Ticket.id)
 
 
 @functools.cache
-def _call_next_statement(pg: bool) -> Any:
+def _call_next_statement(pg: bool, pinned: bool = False) -> Any:
     """call_next's one statement: pick the oldest eligible waiting ticket and call it, in one round trip.
 
     The pick is a scalar subquery (PostgreSQL runs it once, before the update) that locks its row with
@@ -612,6 +626,7 @@ def _call_next_statement(pg: bool) -> Any:
     Written as SQL text once: building the equivalent expression per call cost more Python than the rest
     of the call."""
     cols = list(Ticket.__table__.c)
+    pin = "\n              AND t.id = :tid" if pinned else ""  # reservations (issue 15): this ticket, if still callable
     sql = f"""
         UPDATE tickets SET state = :called, counter_id = :counter, called_at = :now, recall_count = 0,
                target_counter_id = NULL
@@ -621,7 +636,7 @@ def _call_next_statement(pg: bool) -> Any:
               AND ((t.target_counter_id IS NULL AND t.category IN :cats) OR t.target_counter_id = :counter)
               AND NOT EXISTS (SELECT 1 FROM tickets a WHERE a.business_date = :day AND a.counter_id = :counter
                               AND a.state IN (:called, :serving))
-              AND NOT EXISTS (SELECT 1 FROM counters c WHERE c.id = :counter AND c.state <> :open)
+              AND NOT EXISTS (SELECT 1 FROM counters c WHERE c.id = :counter AND c.state <> :open){pin}
             ORDER BY t.issued_at, t.id LIMIT 1{" FOR NO KEY UPDATE SKIP LOCKED" if pg else ""})
         RETURNING {", ".join(c.name for c in cols)},
             (SELECT p.printed FROM ticket_prints p WHERE p.ticket_id = tickets.id) AS print_printed,
