@@ -52,6 +52,10 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     from web.routers import phone, reports  # phone desk, reports, end of day (issue 8)
     app.include_router(phone.router)
     app.include_router(reports.router)
+    from web.routers import reservation_pages, reservations  # reservations, congestion page (issue 15)
+
+    app.include_router(reservations.router)
+    app.include_router(reservation_pages.router)
     if station.simulated:
         from web.routers import sim
 

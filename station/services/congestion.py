@@ -27,25 +27,26 @@ HISTORY_WEEKS = 8
 
 
 class Congestion:
-    def __init__(self, svc: ReservationService, ttl: timedelta = timedelta(seconds=3)) -> None:
+    def __init__(self, svc: ReservationService, ttl: timedelta = timedelta(seconds=5)) -> None:
         self.svc = svc
         self.ttl = ttl
         self._lock = threading.Lock()
-        self._cached: tuple[datetime, PublicStatusView, str] | None = None
+        self._cached: tuple[datetime, int, PublicStatusView, str] | None = None
         self._history: tuple[date, dict[str, dict[int, int]]] | None = None
 
     def status(self) -> tuple[PublicStatusView, str]:
         """The page's data and its ETag (the same for every caller within `ttl`)."""
         now = self.svc.clock.now()
+        seq = self.svc.uow.bus.last_seq  # a call, a new ticket: recompute at once, so the page follows the display
         with self._lock:
             c = self._cached
-            if c is not None and timedelta(0) <= now - c[0] < self.ttl:
-                return c[1], c[2]
+            if c is not None and c[1] == seq and timedelta(0) <= now - c[0] < self.ttl:
+                return c[2], c[3]
         view = self._compute(now)
         body = view.model_dump_json(exclude={"now"})
         etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:16] + '"'
         with self._lock:
-            self._cached = (now, view, etag)
+            self._cached = (now, seq, view, etag)
         return view, etag
 
     def invalidate(self) -> None:

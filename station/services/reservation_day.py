@@ -123,16 +123,17 @@ class ReservationDay:
         now = now or svc.clock.now()
         today = business_date(now)
         done = {"no_show": 0, "reminders": 0, "purged": 0, "turn_near": 0}
+        tomorrow = today + timedelta(days=1)
+        with svc.reads() as s:  # the card stock is read before the write transaction, never inside it
+            checklists = {r.id: svc._view(r, svc._record_of(r)) for r in repo.reminders_due(s, tomorrow)}
         with svc.uow.change() as ch:
             s = ch.session
             for r in repo.due_no_shows(s, now):
                 svc._close(s, r, "no_show", now)
                 ch.audit(now, Actor.system(), "reservation.no_show", r.code)
                 done["no_show"] += 1
-            tomorrow = today + timedelta(days=1)
             for r in repo.reminders_due(s, tomorrow):
-                view = svc._view(r, svc._record_of(r))
-                svc._mail(s, r, "reminder", now, view=view, dedupe=f"reminder:{r.id}:{r.day}")
+                svc._mail(s, r, "reminder", now, view=checklists.get(r.id), dedupe=f"reminder:{r.id}:{r.day}")
                 done["reminders"] += 1
             for r in repo.due_purge(s, today):
                 r.email = None

@@ -334,11 +334,10 @@ class ReservationService:
                 r.day, r.slot, r.starts_at, r.ends_at, r.updated_at = day, slot, sl.starts_at, sl.ends_at, now
                 ch.audit(now, actor or Actor("web", client), "reservation.change", r.code,
                          f"from={old} to={day} {slot}")
-            view = self._view(r, self._record_of(r))
             if r.email:
-                self._mail(s, r, "confirm", now, view=view, dedupe=f"confirm:{r.id}:{day}:{slot}")
+                self._mail(s, r, "confirm", now, dedupe=f"confirm:{r.id}:{day}:{slot}")
                 ch.then(self.on_mail)
-        return view
+        return self._view(r, self._record_of(r))  # the card stock is read outside the write transaction
 
     def _may_change(self, r: Reservation, now: datetime) -> None:
         if r.state != "booked":
