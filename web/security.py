@@ -213,6 +213,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/reservations/slots/reopen"): Policy(P.CONFIG, None, "supervisor reopens a slot"),
     ("POST", "/api/reservations/sweep"): Policy(P.CONFIG, None, "run no-shows, reminders, purge now"),
     ("GET", "/api/reservations/outbox"): Policy(P.CONFIG, None, "mail outbox (kinds and states, no addresses)"),
+    ("GET", "/api/reservations/priority"): _open("display: today's priority ticket numbers (予約 mark)"),
     ("GET", "/api/public/status"): _open("congestion page data: counts, no ids, no personal data"),
     ("POST", "/t/{token}/watch"): _open("visitor: mail me when my turn is near (the token is the secret)"),
     ("GET", "/reserve"): _open("resident's booking page"),
@@ -220,6 +221,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/reserve/checklist"): _open("resident: what to bring"),
     ("GET", "/reserve/qr/{code}.png"): _open("a booking code as a QR image (encodes only the code given)"),
     ("GET", "/public"): _open("congestion page (混雑状況)"),
+    ("GET", "/reservations"): Policy(P.QUEUE_OPERATE, None, "staff: the day's bookings, close a slot, book by phone"),
 }
 
 

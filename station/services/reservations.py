@@ -454,6 +454,13 @@ class ReservationService:
                            message_en=en, ticket_id=t.id, number=t.number, token=t.token,
                            status_url=status_url(self.settings, t.token))
 
+    def priority_tickets(self) -> tuple[list[int], list[str]]:
+        """Today's priority tickets (ids and numbers; nothing personal) for the display's 予約 mark."""
+        day = business_date(self.clock.now())
+        with self.reads() as s:
+            rows = repo.priority_tickets(s, day)
+        return [r[0] for r in rows], [r[1] for r in rows]
+
     # --- the queue's priority pick -------------------------------------------------------------------------
     def pick_for_call(self, s: Session, day: date, counter_id: int, categories: list[str], now: datetime) -> int | None:
         """QueueService.call_next's hook: which waiting ticket this counter calls, by the fairness rule.

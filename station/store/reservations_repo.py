@@ -169,9 +169,11 @@ def reservations_in_a_row(s: Session, day: date, categories: Sequence[str], limi
     return n
 
 
-def priority_ticket_ids(s: Session, day: date) -> set[int]:
-    return set(s.scalars(select(Reservation.ticket_id).where(
-        Reservation.day == day, Reservation.priority.is_(True), Reservation.ticket_id.is_not(None))))
+def priority_tickets(s: Session, day: date) -> list[tuple[int, str]]:
+    """(ticket id, number) of the day's priority tickets."""
+    rows = s.execute(select(Ticket.id, Ticket.number).join(Reservation, Reservation.ticket_id == Ticket.id).where(
+        Reservation.day == day, Reservation.priority.is_(True)).order_by(Ticket.id)).all()
+    return [(i, n) for i, n in rows]
 
 
 def booked_waiting(s: Session, day: date, category: str, now: datetime, horizon: timedelta) -> int:

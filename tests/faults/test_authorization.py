@@ -161,6 +161,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/reservations/slots/reopen"): {S, A},
     ("POST", "/api/reservations/sweep"): {S, A},
     ("GET", "/api/reservations/outbox"): {S, A},
+    ("GET", "/api/reservations/priority"): OPEN,
     ("GET", "/api/public/status"): OPEN,
     ("POST", "/t/{token}/watch"): OPEN,
     ("GET", "/reserve"): OPEN,
@@ -168,6 +169,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/reserve/checklist"): OPEN,
     ("GET", "/reserve/qr/{code}.png"): OPEN,
     ("GET", "/public"): OPEN,
+    ("GET", "/reservations"): {C, S},
 }
 # Request bodies where the body names the counter: the clerk's own (1) and another (2).
 BODIES: dict[tuple[str, str], dict[str, Any]] = {

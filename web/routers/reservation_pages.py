@@ -12,12 +12,14 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from station.domain import reservation as rules
-from station.messages import table
+from station.messages import table, text
 from web import i18n
 from web.deps import StationDep
-from web.routers.pages import render
+from web.routers.pages import render, templates
 
 router = APIRouter(include_in_schema=False)
+# Catalog words in any page (`{{ msg('reservations.page.mail_me', lang) }}`): the ticket status page's "mail me".
+templates.env.globals.setdefault("msg", lambda code, lang="ja", **params: text(code, lang, **params))
 
 
 def _words(request: Request) -> dict[str, str]:
@@ -57,6 +59,14 @@ def reserve_qr(station: StationDep, code: str = Path(min_length=8, max_length=20
     buf = io.BytesIO()
     qrcode.make(rules.qr_text(norm), box_size=8, border=2).save(buf, format="PNG")
     return Response(buf.getvalue(), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/reservations", response_class=HTMLResponse)
+def reservations_board(request: Request, station: StationDep) -> HTMLResponse:
+    """Staff: the day's bookings per slot, closing a slot, booking for a resident by phone or at the counter."""
+    from station.domain.calendar import business_date
+
+    return render(request, station, "reservations_board.html", day=business_date(station.clock.now()).isoformat())
 
 
 @router.get("/public", response_class=HTMLResponse)

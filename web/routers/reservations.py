@@ -11,6 +11,7 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from station.messages import both
@@ -205,6 +206,18 @@ def outbox(station: StationDep) -> list[MailView]:
     return station.reservations.day.outbox()
 
 
+class PriorityOut(BaseModel):
+    ticket_ids: list[int]
+    numbers: list[str]
+
+
+@router.get("/api/reservations/priority", response_model=PriorityOut)
+def priority(station: StationDep) -> PriorityOut:
+    """Today's priority tickets (numbers only): the display shows 予約 beside them."""
+    ids, numbers = station.reservations.booking.priority_tickets()
+    return PriorityOut(ticket_ids=ids, numbers=numbers)
+
+
 # --- public: congestion, and "mail me" on the ticket status page ---------------------------------------------
 @router.get("/api/public/status", response_model=PublicStatusView)
 def public_status(request: Request, response: Response, station: StationDep) -> PublicStatusView | Response:
@@ -218,5 +231,5 @@ def public_status(request: Request, response: Response, station: StationDep) -> 
 
 
 @router.post("/t/{token}/watch", response_model=WatchView, responses=ERRORS, dependencies=LIMITED)
-def watch(token: str, body: WatchIn, station: StationDep) -> WatchView:
+def watch(body: WatchIn, station: StationDep, token: str = PathParam(max_length=64)) -> WatchView:
     return station.reservations.congestion.watch(token, body.email, body.ahead)
