@@ -2,8 +2,8 @@
 
 Rules live in station/domain/reservation.py; SQL in station/store/reservations_repo.py; every write goes
 through one unit of work (the booking, its place in the slot, its audit entry and its mail commit
-together). The queue is reached only through QueueService's public methods: `issue(..., priority=True)`
-for a checked-in booking, and the `priority_picker` hook that call-next consults (see `pick_for_call`).
+together). Check-in and the queue's priority pick are in station/services/reservation_checkin.py; the
+day (board, closed slots, sweep) in reservation_day.py; the public page in congestion.py.
 
 Privacy (D-ALL-2): the resident identifies with the notice number and the birth date; a booking keeps the
 birth date only as a salted digest and the mail address until the visit is over (`sweep` purges both).
@@ -31,15 +31,13 @@ from station.domain.barcodes import BarcodeError, parse_notice_number
 from station.domain.calendar import TOKYO, BusinessCalendar, business_date
 from station.domain.card_record import CardRecord, CardStatus
 from station.domain.documents import DocumentRules, Who, checklist
-from station.domain.messages import Msg
-from station.messages import both, text
+from station.messages import text
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound, ServiceError
 from station.services.reservation_views import (
     BookableDayView,
     BookingView,
     CategoryChoiceView,
-    CheckInView,
     ChecklistItemView,
     DaySlotsView,
     IdentityView,
@@ -389,101 +387,16 @@ class ReservationService:
             qr_text=rules.qr_text(r.code) if kind in ("confirm", "reminder") else None,
         )
 
-    # --- check-in at the kiosk or counter ---------------------------------------------------------------------
-    def check_in(self, scanned: str, source: str = "kiosk", actor: Actor | None = None) -> CheckInView:
-        """The booking QR, the notice's QR, or a typed code → a priority ticket (on time), a normal one (late or
-        missed), or "come back at …" (too early). Scanning again gives back the same ticket."""
-        now = self.clock.now()
-        rr = self.rules
-        norm = rules.normalize_code(scanned[:40])
-        notice = None
-        if norm is None:
-            try:
-                notice = parse_notice_number(scanned[:40]).canonical
-            except BarcodeError:
-                raise Invalid("reservations.bad_code", field="code") from None
-        actor = actor or Actor(source)
-        with self.uow.change() as ch:
-            s = ch.session
-            r = repo.by_code(s, norm, lock=True) if norm else repo.open_for_notice(s, notice or "", lock=True)
-            if r is None:
-                raise NotFound("reservations.checkin.no_booking")
-            if r.state == "checked_in" and r.ticket_id:
-                return self._checked_in_view(r)
-            if r.state != "booked":
-                raise Conflict("reservations.checkin.not_open",
-                               params={"state": text(f"reservations.state.{r.state}")})
-            got = rules.arrival(r.starts_at, r.ends_at, now, rr)
-            if got is rules.Arrival.TOO_EARLY:
-                opens = r.starts_at.astimezone(TOKYO) - timedelta(minutes=rr.checkin_early_minutes)
-                ja, en = both("reservations.checkin.too_early", time=f"{opens:%H:%M}")
-                return CheckInView(outcome=got.value, priority=False, message_ja=ja, message_en=en, opens_at=opens)
-            if got is rules.Arrival.OTHER_DAY:
-                raise Conflict("reservations.checkin.other_day", params={"day": rules.format_day_ja(r.day)})
-            rid, category = r.id, r.category
-            ch.audit(now, actor, f"reservation.check_in.{got.value}", r.code)
-        # The ticket is issued by the queue's own transaction (its numbering, its printing), then linked here.
-        priority = got is rules.Arrival.PRIORITY
-        ticket = self.queue.issue(category, source="reservation" if priority else source, actor=actor,
-                                  priority=priority)
-        with self.uow.change() as ch:
-            r = repo.by_id(ch.session, rid)
-            assert r is not None
-            r.ticket_id, r.priority, r.checked_in_at = ticket.id, priority, now
-            if got is rules.Arrival.MISSED:
-                self._close(ch.session, r, "no_show", now)
-            else:
-                r.state = "checked_in"
-                r.open_card_id = None
-                r.updated_at = now
-        code = {"priority": "reservations.checkin.priority", "late": "reservations.checkin.late",
-                "missed": "reservations.checkin.missed"}[got.value]
-        ja, en = both(Msg.of(code, minutes=rr.late_minutes))
-        from station.slips.ticket import status_url
-
-        return CheckInView(outcome=got.value, priority=priority, message_ja=ja, message_en=en, ticket_id=ticket.id,
-                           number=ticket.number, token=ticket.token, status_url=status_url(self.settings, ticket.token))
-
-    def _checked_in_view(self, r: Reservation) -> CheckInView:
-        t = self.queue.get(r.ticket_id)
-        code = "reservations.checkin.priority" if r.priority else "reservations.checkin.late"
-        ja, en = both(Msg.of(code, minutes=self.rules.late_minutes))
-        from station.slips.ticket import status_url
-
-        return CheckInView(outcome="priority" if r.priority else "late", priority=r.priority, message_ja=ja,
-                           message_en=en, ticket_id=t.id, number=t.number, token=t.token,
-                           status_url=status_url(self.settings, t.token))
-
-    def priority_tickets(self) -> tuple[list[int], list[str]]:
-        """Today's priority tickets (ids and numbers; nothing personal) for the display's 予約 mark."""
-        day = business_date(self.clock.now())
-        with self.reads() as s:
-            rows = repo.priority_tickets(s, day)
-        return [r[0] for r in rows], [r[1] for r in rows]
-
-    # --- the queue's priority pick -------------------------------------------------------------------------
-    def pick_for_call(self, s: Session, day: date, counter_id: int, categories: list[str], now: datetime) -> int | None:
-        """QueueService.call_next's hook: which waiting ticket this counter calls, by the fairness rule.
-
-        Runs inside call_next's transaction; returns None when nobody waits (call_next's own pick decides)."""
-        rr = self.rules
-        waiting = [rules.Waiting(tid, since, prio)
-                   for tid, since, prio in repo.waiting_in(s, day, categories, counter_id)]
-        if not any(w.priority for w in waiting):
-            return None
-        in_a_row = repo.reservations_in_a_row(s, day, categories, rr.max_in_a_row)
-        chosen = rules.pick(waiting, in_a_row, now, rr)
-        return chosen.ticket_id if chosen else None
-
-
 class Reservations:
     """The capability as the station holds it: booking, the day, the public page, the mail sender."""
 
     def __init__(self, booking: ReservationService, mail: Any) -> None:
         from station.services.congestion import Congestion
+        from station.services.reservation_checkin import CheckInDesk
         from station.services.reservation_day import ReservationDay
 
         self.booking = booking
+        self.checkin = CheckInDesk(booking)
         self.day = ReservationDay(booking)
         self.congestion = Congestion(booking)
         self.mail = mail
@@ -505,5 +418,7 @@ def build_reservations(st: Any) -> Reservations:
     mail = MailSender(st.settings.mail, uow, st.clock)
     booking = ReservationService(st.settings, lambda: st.calendar, uow, st.read_sessions, st.clock, st.queue,
                                  st.stock, getattr(st.cases, "rules", None), on_mail=mail.wake)
-    st.queue.priority_picker = booking.pick_for_call
-    return Reservations(booking, mail)
+    out = Reservations(booking, mail)
+    st.queue.priority_picker = out.checkin.pick_for_call
+    st.devices.scan_hooks.append(out.checkin.on_scan)
+    return out

@@ -25,6 +25,7 @@ from station.services.errors import Conflict, Invalid, NotFound
 from station.services.reservations import Throttled
 from tests.conftest import OPEN_TIME, make_settings
 from tests.e2e.conftest import free_port
+from tests.support.events import Events
 from tests.support.stock_data import fake_record
 
 STAFF = Actor("staff")
@@ -207,17 +208,17 @@ def _checked_in_day(rst: Station, clock: ManualClock, n: int = 1) -> list[str]:
 def test_check_in_on_time_is_called_before_walk_ins(rst: Station, clock: ManualClock) -> None:
     codes = _checked_in_day(rst, clock, 3)
     clock.set(datetime(2026, 12, 3, 9, 40, tzinfo=TOKYO))
-    early = rst.reservations.booking.check_in(codes[0])
+    early = rst.reservations.checkin.check_in(codes[0])
     assert early.outcome == "too_early" and early.ticket_id is None and "9:45" in early.message_ja.replace("09", "9")
     clock.set(datetime(2026, 12, 3, 9, 50, tzinfo=TOKYO))
     walk1 = rst.queue.issue("A")
     walk2 = rst.queue.issue("A")
-    on_time = rst.reservations.booking.check_in(codes[0])
+    on_time = rst.reservations.checkin.check_in(codes[0])
     assert on_time.outcome == "priority" and on_time.priority and on_time.number
-    again = rst.reservations.booking.check_in(codes[0])  # scanning twice gives the same ticket
+    again = rst.reservations.checkin.check_in(codes[0])  # scanning twice gives the same ticket
     assert again.ticket_id == on_time.ticket_id
     clock.set(datetime(2026, 12, 3, 10, 6, tzinfo=TOKYO))
-    late = rst.reservations.booking.check_in(codes[1])  # 6 minutes late: a normal ticket, said kindly
+    late = rst.reservations.checkin.check_in(codes[1])  # 6 minutes late: a normal ticket, said kindly
     assert late.outcome == "late" and not late.priority and "5分以上" in late.message_ja
     called = rst.queue.call_next(1)
     assert called is not None and called.id == on_time.ticket_id  # the booked visitor first
@@ -231,7 +232,7 @@ def test_check_in_on_time_is_called_before_walk_ins(rst: Station, clock: ManualC
     assert rst.reservations.day.sweep()["no_show"] == 1  # the third never came: its place is released
     assert rst.reservations.day.board(DAY).counts["no_show"] == 1
     with pytest.raises(Conflict):
-        rst.reservations.booking.check_in(codes[2])
+        rst.reservations.checkin.check_in(codes[2])
     assert walk2.id
 
 
@@ -242,7 +243,7 @@ def test_fairness_walk_in_waiting_too_long_goes_after_r_in_a_row(rst: Station, c
     clock.set(datetime(2026, 12, 3, 9, 20, tzinfo=TOKYO))
     walk = rst.queue.issue("A")
     clock.set(datetime(2026, 12, 3, 9, 55, tzinfo=TOKYO))  # the walk-in has waited 35 min (> W = 30)
-    tickets = [rst.reservations.booking.check_in(c).ticket_id for c in codes]
+    tickets = [rst.reservations.checkin.check_in(c).ticket_id for c in codes]
     order = []
     for _ in range(4):
         t = rst.queue.call_next(1)
@@ -389,3 +390,19 @@ def test_fifty_residents_race_for_the_last_ten_places(tmp_path: Path, pg_databas
         assert next(x for x in b.slots("A", DAY).slots if x.slot == "10:00").free == 0
     finally:
         st.stop()
+
+
+def test_booking_qr_at_the_scanner_checks_in_and_tells_the_kiosk(rst: Station, clock: ManualClock) -> None:
+    from station.services.reservation_checkin import ReservationCheckedIn
+
+    codes = _checked_in_day(rst, clock, 1)
+    clock.set(datetime(2026, 12, 3, 9, 55, tzinfo=TOKYO))
+    heard = Events()
+    rst.bus.add_listener(lambda env: heard(env.event))  # on PostgreSQL the event comes back through NOTIFY
+    assert rst.reservations.checkin.on_scan("TK-12") is False  # a ticket goes on to the panel
+    assert rst.reservations.checkin.on_scan(codes[0]) is True
+    ev = heard.wait_for(lambda e: isinstance(e, ReservationCheckedIn))
+    assert ev.outcome == "priority" and ev.number.startswith("A")  # type: ignore[attr-defined]
+    assert rst.reservations.checkin.on_scan("RSV-AAAAAAAA") is True  # a code, but no booking: the kiosk says so
+    ev = heard.wait_for(lambda e: isinstance(e, ReservationCheckedIn) and e.outcome == "refused")
+    assert "見つかりません" in ev.message_ja  # type: ignore[attr-defined]

@@ -163,7 +163,7 @@ def change(body: ChangeIn, request: Request, station: StationDep) -> BookingView
              dependencies=[Depends(ticket_rate_limit)])
 def check_in(body: CheckInIn, station: StationDep, actor: ActorDep) -> CheckInView:
     """A booking's QR (or the notice's) at the kiosk: a priority ticket on time, a normal one when late."""
-    return station.reservations.booking.check_in(body.code, source="kiosk", actor=actor)
+    return station.reservations.checkin.check_in(body.code, source="kiosk", actor=actor)
 
 
 # --- staff: phone desk and counter bookings, the day, slots ------------------------------------------------
@@ -214,7 +214,7 @@ class PriorityOut(BaseModel):
 @router.get("/api/reservations/priority", response_model=PriorityOut)
 def priority(station: StationDep) -> PriorityOut:
     """Today's priority tickets (numbers only): the display shows 予約 beside them."""
-    ids, numbers = station.reservations.booking.priority_tickets()
+    ids, numbers = station.reservations.checkin.priority_tickets()
     return PriorityOut(ticket_ids=ids, numbers=numbers)
 
 
