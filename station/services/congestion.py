@@ -27,27 +27,56 @@ HISTORY_WEEKS = 8
 
 
 class Congestion:
-    def __init__(self, svc: ReservationService, ttl: timedelta = timedelta(seconds=5)) -> None:
+    def __init__(self, svc: ReservationService, ttl: timedelta = timedelta(seconds=5),
+                 min_age: timedelta = timedelta(seconds=1)) -> None:
         self.svc = svc
         self.ttl = ttl
+        self.min_age = min_age
         self._lock = threading.Lock()
+        self._computing = threading.Lock()
         self._cached: tuple[datetime, int, PublicStatusView, str] | None = None
         self._history: tuple[date, dict[str, dict[int, int]]] | None = None
 
-    def status(self) -> tuple[PublicStatusView, str]:
-        """The page's data and its ETag (the same for every caller within `ttl`)."""
+    def cached(self) -> tuple[PublicStatusView, str] | None:
+        """The shared answer if it is fresh enough, else None (no database work: the web layer answers this
+        on the event loop, without a worker thread). Fresh: younger than `ttl`, and — when an event (a call,
+        a new ticket) happened since — younger than `min_age`, so a busy office costs one computation a second."""
         now = self.svc.clock.now()
-        seq = self.svc.uow.bus.last_seq  # a call, a new ticket: recompute at once, so the page follows the display
+        seq = self.svc.uow.bus.last_seq
         with self._lock:
             c = self._cached
-            if c is not None and c[1] == seq and timedelta(0) <= now - c[0] < self.ttl:
+        if c is None:
+            return None
+        age = now - c[0]
+        if age < timedelta(0) or age >= self.ttl or (c[1] != seq and age >= self.min_age):
+            return None
+        return c[2], c[3]
+
+    def status(self) -> tuple[PublicStatusView, str]:
+        """The page's data and its ETag (the same for every caller while fresh). One computation at a time:
+        callers that find another one computing get the previous answer rather than queue behind it."""
+        hit = self.cached()
+        if hit is not None:
+            return hit
+        if not self._computing.acquire(blocking=self._cached is None):
+            c = self._cached
+            if c is not None:
                 return c[2], c[3]
-        view = self._compute(now)
-        body = view.model_dump_json(exclude={"now"})
-        etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:16] + '"'
-        with self._lock:
-            self._cached = (now, seq, view, etag)
-        return view, etag
+            self._computing.acquire()
+        try:
+            hit = self.cached()
+            if hit is not None:
+                return hit
+            now = self.svc.clock.now()
+            seq = self.svc.uow.bus.last_seq
+            view = self._compute(now)
+            body = view.model_dump_json(exclude={"now"})
+            etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:16] + '"'
+            with self._lock:
+                self._cached = (now, seq, view, etag)
+            return view, etag
+        finally:
+            self._computing.release()
 
     def invalidate(self) -> None:
         with self._lock:

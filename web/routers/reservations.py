@@ -13,6 +13,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from station.messages import both
 from station.services.reservation_views import (
@@ -220,9 +221,14 @@ def priority(station: StationDep) -> PriorityOut:
 
 # --- public: congestion, and "mail me" on the ticket status page ---------------------------------------------
 @router.get("/api/public/status", response_model=PublicStatusView)
-def public_status(request: Request, response: Response, station: StationDep) -> PublicStatusView | Response:
-    """Counts per category, the number being called, estimates, hours, the typical wait by hour. Cacheable."""
-    view, etag = station.reservations.congestion.status()
+async def public_status(request: Request, response: Response, station: StationDep) -> PublicStatusView | Response:
+    """Counts per category, the number being called, estimates, hours, the typical wait by hour. Cacheable.
+
+    Async on purpose: a fresh shared answer is served from memory on the event loop; only a stale one
+    costs a worker thread (and one computation, whoever asks)."""
+    congestion = station.reservations.congestion
+    hit = congestion.cached()
+    view, etag = hit if hit is not None else await run_in_threadpool(congestion.status)
     headers = {"ETag": etag, "Cache-Control": "public, max-age=5"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
