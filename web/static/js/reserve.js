@@ -91,8 +91,9 @@
     $("r-done-when").textContent = `${b.day_label_ja} ${b.slot}〜 ${b.category_name_ja}`;
     $("r-qr").src = `/reserve/qr/${encodeURIComponent(b.code)}.png`;
     $("r-qr").alt = b.code;
-    const until = new Date(b.change_until);
-    $("r-done-until").textContent = w("change_until", { until: `${S.dateLabel(until)} ${S.hhmm(until)}` });
+    const until = new Intl.DateTimeFormat(S.LANG === "en" ? "en-GB" : "ja-JP", { timeZone: "Asia/Tokyo",
+      month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(b.change_until));
+    $("r-done-until").textContent = w("change_until", { until });
     $("r-done-title").textContent = b.state === "cancelled" ? w("cancelled") : manage ? w("manage") : w("done");
     $("r-manage-actions").hidden = !manage || b.state !== "booked";
     $("r-done").hidden = false;

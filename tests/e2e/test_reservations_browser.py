@@ -1,0 +1,103 @@
+"""A resident books on a phone-size page, gets the mail (read from an in-process SMTP server), checks in by
+the booking's QR at the simulated scanner, is called before an earlier walk-in, and the display shows 予約.
+
+Its own simulated daemon: same-day bookings allowed (`days_ahead_min = 0`) so that booking and check-in
+happen at one clock, mail pointed at aiosmtpd in this process, no card reader (the package daemon's pcscd
+is left alone).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from playwright.sync_api import expect
+
+from station.domain.stock_csv import write_stock_csv
+from tests.e2e.conftest import OPEN_CLOCK, Daemon, free_port, wait_until
+from tests.integration.test_reservations import Inbox
+from tests.support.stock_data import fake_record
+
+pytestmark = pytest.mark.browser
+PHONE = (390, 844)
+BIRTH = date(1980, 5, 5)
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        yield inbox, port
+    finally:
+        ctl.stop()
+
+
+@pytest.fixture(scope="module")
+def resv_daemon(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) -> Iterator[Daemon]:
+    env = {"STATION_RESERVATIONS__DAYS_AHEAD_MIN": "0", "STATION_MAIL__HOST": "127.0.0.1",
+           "STATION_MAIL__PORT": str(smtp[1]), "STATION_DEVICES__CARD_READER__CONNECTION": "none"}
+    d = Daemon(tmp_path_factory.mktemp("station-resv"), OPEN_CLOCK, simulate=True, env=env).start()
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+def seed(d: Daemon) -> Any:
+    rec = dataclasses.replace(fake_record(3, prefix="RSV", mfg_base=280_100_000_000, lot="L-RESV"), birth_date=BIRTH,
+                              is_renewal=False)
+    h = {"Authorization": f"Bearer {d.token}"}
+    with httpx.Client(base_url=d.url, timeout=10, headers=h) as c:
+        r = c.post("/api/stock/import", files={"file": ("resv.csv", write_stock_csv([rec]), "text/csv")})
+        assert r.status_code in (200, 201), r.text
+        for to in ("inspected", "mailed", "ready"):
+            assert c.post(f"/api/stock/cards/{rec.notice_no}/transition", json={"to": to}).status_code == 200
+    return rec
+
+
+def test_phone_booking_mail_scanner_check_in_priority_call_and_display(
+        resv_daemon: Daemon, new_page: Any, smtp: tuple[Inbox, int], tmp_path: Path) -> None:
+    d = resv_daemon
+    rec = seed(d)
+    walk_in = d.api("POST", "/api/tickets", {"category": "A"})  # came earlier, without a booking
+
+    page = new_page(PHONE)
+    page.goto(d.url + "/reserve")
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    page.get_by_label("交付通知書番号").fill(rec.notice_no.replace("-", ""))  # typed without the hyphen
+    page.get_by_label("生年月日").fill(BIRTH.isoformat())
+    page.get_by_role("button", name="次へ").click()
+    expect(page.locator("#r-checklist")).to_be_visible()
+    expect(page.locator("#r-checklist-items")).to_contain_text("交付通知書")
+    page.locator("#r-days .r-choice").first.click()
+    page.locator('#r-slots .r-choice[data-slot="10:00"]').click()
+    page.get_by_label("メールアドレス").fill("resident@example.org")
+    page.get_by_role("button", name="この内容で予約する").click()
+    expect(page.locator("#r-done")).to_be_visible()
+    code = page.locator("#r-done-code").inner_text()
+    assert code.startswith("RSV-")
+    wait_until(lambda: page.evaluate("document.getElementById('r-qr').naturalWidth") > 0, 5, "the QR image")
+    page.screenshot(path=str(tmp_path / "reserve-done.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]  # no sideways scrolling on a phone
+
+    inbox = smtp[0]
+    wait_until(lambda: inbox.messages, 15, "the confirmation mail")
+    assert "ご予約を承りました" in inbox.subjects()[0] and code in inbox.body(0)
+
+    # at the office: the booking's QR at the scanner (the simulated one, over its pty)
+    d.api("POST", "/api/sim/scanner", {"text": code})
+    prio = wait_until(lambda: d.api("GET", "/api/reservations/priority")["ticket_ids"], 10, "the priority ticket")
+    display = new_page((1920, 1080))
+    display.goto(d.url + "/display")
+    expect(display.locator("body[data-ready]")).to_have_count(1)
+    called = d.api("POST", "/api/counters/1/call-next")
+    assert called["id"] == prio[0] and called["id"] != walk_in["id"]  # the booked visitor first
+    expect(display.locator(f'#calls li[data-ticket="{called["id"]}"] .call-reserved')).to_have_text("予約")
