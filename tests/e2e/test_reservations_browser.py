@@ -101,3 +101,29 @@ def test_phone_booking_mail_scanner_check_in_priority_call_and_display(
     called = d.api("POST", "/api/counters/1/call-next")
     assert called["id"] == prio[0] and called["id"] != walk_in["id"]  # the booked visitor first
     expect(display.locator(f'#calls li[data-ticket="{called["id"]}"] .call-reserved')).to_have_text("予約")
+
+
+@pytest.mark.parametrize("path", ["/reserve", "/reserve/manage", "/reserve/checklist", "/public"])
+def test_resident_pages_are_accessible_on_a_phone(resv_daemon: Daemon, new_page: Any, path: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = new_page(PHONE)
+    page.goto(resv_daemon.url + path)
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    assert page.locator("html").get_attribute("lang") == "ja"
+    results = Axe().run(page)
+    bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], bad
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+
+
+def test_public_page_updates_when_a_ticket_is_called(resv_daemon: Daemon, new_page: Any) -> None:
+    d = resv_daemon
+    t = d.api("POST", "/api/tickets", {"category": "C"})
+    page = new_page(PHONE)
+    page.goto(d.url + "/public")
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    called = wait_until(lambda: d.api("POST", "/api/counters/3/call-next"), 10, "a call at counter 3")
+    assert called["category"] == "C" and called["id"] == t["id"]
+    expect(page.locator('.c-cat[data-category="C"] .c-calling')).to_have_text(called["number"], timeout=15_000)
