@@ -49,6 +49,7 @@ class ReservationDay:
         with svc.reads() as s:
             bookings = repo.of_day(s, day)
             per_cat = {c: repo.slot_rows(s, day, c) for c in svc.rules.categories}
+            documents = repo.documents_outcomes(s, day)
         for b in bookings:
             if b.ticket_id:
                 try:
@@ -56,7 +57,7 @@ class ReservationDay:
                 except Exception:  # a purged ticket: the board still shows the booking
                     pass
         slots: list[BoardSlotView] = []
-        counts: dict[str, int] = {}
+        counts: dict[str, int] = dict(documents)
         for b in bookings:
             counts[b.state] = counts.get(b.state, 0) + 1
             counts[f"source.{b.source}"] = counts.get(f"source.{b.source}", 0) + 1

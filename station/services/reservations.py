@@ -208,6 +208,9 @@ class ReservationService:
         record, card_id = self._card(notice, birth, client)
         with self.reads() as s:
             open_booking = repo.open_for_card(s, card_id) is not None
+        if open_booking:  # counted: a visitor who saw their checklist before coming (D-DOC-6)
+            with self.uow.change() as ch:
+                repo.mark_checklist_seen(ch.session, card_id)
         return IdentityView(notice_no=record.notice_no, open_booking=open_booking,
                             checklist=self._checklist(record, day or business_date(self.clock.now())))
 

@@ -137,6 +137,28 @@ def counts(s: Session, day: date) -> dict[tuple[str, str, str], int]:
     return {(c, src, st): int(n) for c, src, st, n in rows}
 
 
+def documents_outcomes(s: Session, day: date) -> dict[str, int]:
+    """Visitors of the day's issuance cases, and those sent home for documents (D-DOC-6), split by whether
+    they had seen their checklist before the visit (a booking that showed it) or not (walk-ins included)."""
+    from station.store.models_cases import Case
+
+    rows = s.execute(
+        select(Reservation.checklist_seen, Case.outcome).select_from(Case)
+        .outerjoin(Reservation, Reservation.ticket_id == Case.ticket_id)
+        .where(Case.business_date == day, Case.flow == "issuance", Case.outcome.is_not(None))).all()
+    out = {"documents.seen.visits": 0, "documents.seen.returned": 0,
+           "documents.unseen.visits": 0, "documents.unseen.returned": 0}
+    for seen, outcome in rows:
+        key = "seen" if seen else "unseen"
+        out[f"documents.{key}.visits"] += 1
+        out[f"documents.{key}.returned"] += outcome == "returned_documents"
+    return out
+
+
+def mark_checklist_seen(s: Session, card_id: int) -> None:
+    s.execute(update(Reservation).where(Reservation.open_card_id == card_id).values(checklist_seen=True))
+
+
 # --- the queue's priority pick (consulted by QueueService.call_next through its priority hook) ------------
 
 def waiting_in(s: Session, day: date, categories: Sequence[str], counter_id: int) -> list[tuple[int, datetime, bool]]:

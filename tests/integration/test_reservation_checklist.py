@@ -46,3 +46,26 @@ def test_pre_visit_checklist_equals_the_counters(station: Station, clock: Manual
     expected = {"renewal": "current_card", "juki": "juki_card", "under15": "guardian",
                 "number_notice": "number_notice", "notification_card": "notification_card"}[kind]
     assert expected in items
+
+
+def test_visitors_sent_home_for_documents_are_counted_by_checklist_seen(station: Station, clock: ManualClock) -> None:
+    from station.domain.documents import Presented
+
+    recs = [dataclasses.replace(fake_record(i), birth_date=date(1980, 5, 5), is_renewal=False) for i in (11, 12)]
+    station.stock.import_bytes(write_stock_csv(recs))
+    for rec in recs:
+        for to, kw in (("inspected", {}), ("mailed", {"mailed_on": date(2026, 11, 20)}), ("ready", {})):
+            station.stock.transition(rec.notice_no, to, STAFF, **kw)
+    b = station.reservations.booking
+    seen = b.book("A", DAY, "10:00", date(1980, 5, 5), notice=recs[0].notice_no)
+    b.identify(recs[0].notice_no, date(1980, 5, 5))  # the resident opens "what to bring" after booking
+    unseen = b.book("A", DAY, "10:00", date(1980, 5, 5), notice=recs[1].notice_no)
+    clock.set(datetime(2026, 12, 3, 9, 55, tzinfo=TOKYO))
+    for booking, rec in ((seen, recs[0]), (unseen, recs[1])):
+        ticket = station.reservations.checkin.check_in(booking.code)
+        case = station.cases.open(1, CLERK, ticket_id=ticket.ticket_id)
+        station.cases.scan_notice(case.id, rec.notice_no, CLERK)
+        station.cases.present_documents(case.id, Presented(documents=frozenset({"notice"})), CLERK)  # no ID
+    counts = station.reservations.day.board(DAY).counts
+    assert counts["documents.seen.visits"] == counts["documents.seen.returned"] == 1
+    assert counts["documents.unseen.visits"] == counts["documents.unseen.returned"] == 1
