@@ -99,9 +99,10 @@ class QueueService:
         # Called after commit with each new ticket (the print spooler hooks in here).
         self.on_issued = on_issued
         self._estimate_cache: tuple[date, datetime, dict[str, list[float]], dict[int, q.CounterState]] | None = None
-        # Reservations (issue 15): (session, day, counter, categories, now) → the ticket id call_next should
-        # call first (a checked-in booking, by the fairness rule), or None for the usual oldest-first pick.
-        self.priority_picker: Callable[[Session, date, int, list[str], datetime], int | None] | None = None
+        # Reservations (issue 15): (session, day, counter, categories, now) → the tickets call_next should call
+        # from first, oldest first (checked-in bookings, or walk-ins when the fairness rule says so), or None
+        # for the usual oldest-first pick. Several candidates, not one: concurrent counters skip each other's.
+        self.priority_picker: Callable[[Session, date, int, list[str], datetime], list[int] | None] | None = None
 
     # --- helpers ---------------------------------------------------------------------------------
     def _category(self, code: str) -> CategorySettings:
@@ -242,9 +243,9 @@ class QueueService:
             row = None
             if self.priority_picker is not None:  # reservations (issue 15): a booked visitor may go first
                 pinned = self.priority_picker(s, day, counter_id, list(categories), now)
-                if pinned is not None:
+                if pinned:
                     pin_stmt = _call_next_statement(self._is_pg(s), pinned=True)
-                    row = s.execute(pin_stmt, {**params, "tid": pinned}).first()
+                    row = s.execute(pin_stmt, {**params, "tids": pinned}).first()
             if row is None:
                 row = s.execute(stmt, params).first()
             if row is None:
@@ -626,7 +627,7 @@ def _call_next_statement(pg: bool, pinned: bool = False) -> Any:
     Written as SQL text once: building the equivalent expression per call cost more Python than the rest
     of the call."""
     cols = list(Ticket.__table__.c)
-    pin = "\n              AND t.id = :tid" if pinned else ""  # reservations (issue 15): this ticket, if still callable
+    pin = "\n              AND t.id IN :tids" if pinned else ""  # reservations (issue 15): one of these, if callable
     sql = f"""
         UPDATE tickets SET state = :called, counter_id = :counter, called_at = :now, recall_count = 0,
                target_counter_id = NULL
@@ -644,7 +645,7 @@ def _call_next_statement(pg: bool, pinned: bool = False) -> Any:
     return (
         text(sql)
         .bindparams(bindparam("day", type_=Date()), bindparam("now", type_=UtcDateTime()),
-                    bindparam("cats", expanding=True))
+                    bindparam("cats", expanding=True), *([bindparam("tids", expanding=True)] if pinned else []))
         .columns(*cols, column("print_printed", Boolean()), column("print_error", String()))
     )
 

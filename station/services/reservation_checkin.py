@@ -140,10 +140,14 @@ class CheckInDesk:
         return [r[0] for r in rows], [r[1] for r in rows]
 
     # --- the queue's priority pick -------------------------------------------------------------------------
-    def pick_for_call(self, s: Session, day: date, counter_id: int, categories: list[str], now: datetime) -> int | None:
-        """QueueService.call_next's hook: which waiting ticket this counter calls, by the fairness rule.
+    def pick_for_call(self, s: Session, day: date, counter_id: int, categories: list[str],
+                      now: datetime) -> list[int] | None:
+        """QueueService.call_next's hook: the tickets this counter calls from first, by the fairness rule.
 
-        Runs inside call_next's transaction; returns None when nobody waits (call_next's own pick decides)."""
+        Runs inside call_next's transaction. The rule's choice and every other candidate of its kind
+        (bookings, or walk-ins when one waited too long), so that counters calling at the same moment take
+        different rows (SKIP LOCKED) instead of all falling back to the oldest walk-in. None: nobody booked
+        waits, call_next's own oldest-first pick decides."""
         rr = self.svc.rules
         waiting = [rules.Waiting(tid, since, prio)
                    for tid, since, prio in repo.waiting_in(s, day, categories, counter_id)]
@@ -151,4 +155,7 @@ class CheckInDesk:
             return None
         in_a_row = repo.reservations_in_a_row(s, day, categories, rr.max_in_a_row)
         chosen = rules.pick(waiting, in_a_row, now, rr)
-        return chosen.ticket_id if chosen else None
+        if chosen is None:
+            return None
+        same = sorted((w for w in waiting if w.priority == chosen.priority), key=lambda w: (w.since, w.ticket_id))
+        return [w.ticket_id for w in same]

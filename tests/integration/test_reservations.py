@@ -406,3 +406,42 @@ def test_booking_qr_at_the_scanner_checks_in_and_tells_the_kiosk(rst: Station, c
     assert rst.reservations.checkin.on_scan("RSV-AAAAAAAA") is True  # a code, but no booking: the kiosk says so
     ev = heard.wait_for(lambda e: isinstance(e, ReservationCheckedIn) and e.outcome == "refused")
     assert "見つかりません" in ev.message_ja  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_priority_calls_stay_exactly_once_across_counters_on_postgres(pg_station: Station, clock: ManualClock) -> None:
+    """Six counters call at once while booked and walk-in visitors wait: every ticket is called once."""
+    from station.domain.queue import Action
+
+    st = pg_station
+    st.reservations.day.stop()
+    recs = [card(i) for i in range(1, 4)]
+    seed(st, *recs)
+    codes = [st.reservations.booking.book("A", DAY, "10:00", BIRTH, notice=r.notice_no).code  # type: ignore[attr-defined]
+             for r in recs]
+    clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=TOKYO))
+    walk = [st.queue.issue("A").id for _ in range(12)]
+    prio = [st.reservations.checkin.check_in(c).ticket_id for c in codes]
+    st.settings.counters = [type(st.settings.counters[0])(id=i, categories=["A"]) for i in range(1, 7)]
+    called: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(6)
+
+    def counter(cid: int) -> None:
+        barrier.wait()
+        while True:
+            t = st.queue.call_next(cid)
+            if t is None:
+                return
+            with lock:
+                called.append(t.id)
+            st.queue.act(t.id, Action.START)
+            st.queue.act(t.id, Action.FINISH)
+
+    threads = [threading.Thread(target=counter, args=(i,)) for i in range(1, 7)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(called) == sorted(walk + prio)  # each exactly once
+    assert set(called[:6]) >= set(prio)  # the booked visitors among the first calls
