@@ -90,8 +90,6 @@ class Congestion:
         statuses = {c.code: c for c in svc.queue.categories_status()}
         with svc.reads() as s:
             calling = repo.now_called(s, day)
-            booked = {c.code: repo.booked_waiting(s, day, c.code, now, timedelta(minutes=30))
-                      for c in svc.settings.categories}
         history = self._typical(day)
         out = []
         for cat in svc.settings.categories:
@@ -100,10 +98,7 @@ class Congestion:
                 svc.settings.calendar.default_cutoff_minutes
             decision = dispenser_decision(cal, now, cutoff)
             waiting = st.waiting if st else 0
-            est = st.estimated_wait_min if st else 0
-            if booked.get(cat.code) and waiting:  # booked visitors due soon go first: they lengthen a walk-in's wait
-                per = est / max(waiting, 1)
-                est = round(est + per * booked[cat.code])
+            est = st.estimated_wait_min if st else 0  # the queue's estimate counts booked visitors due soon
             out.append(PublicCategoryView(
                 code=cat.code, name_ja=cat.name_ja, name_en=cat.name_en, waiting=waiting,
                 now_calling=calling.get(cat.code), estimated_wait_min=est, accepting=decision.accepts,

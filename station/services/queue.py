@@ -103,6 +103,9 @@ class QueueService:
         # from first, oldest first (checked-in bookings, or walk-ins when the fairness rule says so), or None
         # for the usual oldest-first pick. Several candidates, not one: concurrent counters skip each other's.
         self.priority_picker: Callable[[Session, date, int, list[str], datetime], list[int] | None] | None = None
+        # Reservations (issue 15): (category, now) → booked visitors due soon, who will go first: the wait
+        # estimate of a new walk-in counts them (the number ahead stays the tickets ahead).
+        self.booked_ahead: Callable[[str, datetime], int] | None = None
 
     # --- helpers ---------------------------------------------------------------------------------
     def _category(self, code: str) -> CategorySettings:
@@ -161,6 +164,7 @@ class QueueService:
             )
         day = business_date(now)
         service, states = self._estimate_inputs(day, now)
+        booked = self.booked_ahead(cat.code, now) if self.booked_ahead else 0
         with self._change() as (s, events):
             # Core statements built once (module level) on the session's own connection: the ORM's unit of
             # work costs more Python than the whole SQLite commit on the press → print path.
@@ -182,7 +186,8 @@ class QueueService:
                 category_name_ja=cat.name_ja, category_name_en=cat.name_en, state=q.TicketState.WAITING.value,
                 issued_at=now,
                 called_at=None, counter_id=None, recall_count=0, waiting_ahead=ahead,
-                estimated_wait_min=q.estimate_wait(ahead, service.get(cat.code, []), cat.default_service_minutes,
+                estimated_wait_min=q.estimate_wait(ahead + booked, service.get(cat.code, []),
+                                                   cat.default_service_minutes,
                                                    self._serving_counters(cat.code, states)),
                 printed=None, print_error=None, token=token, business_date=day, priority=priority,
             )
@@ -486,7 +491,8 @@ class QueueService:
                 description_ja=cat.description_ja, description_en=cat.description_en, waiting=n,
                 oldest_wait_min=int((now - _aware(first)).total_seconds() // 60) if first else 0,
                 estimated_wait_min=q.estimate_wait(
-                    n, service.get(cat.code, []), cat.default_service_minutes,
+                    n + (self.booked_ahead(cat.code, now) if self.booked_ahead and n else 0),
+                    service.get(cat.code, []), cat.default_service_minutes,
                     self._serving_counters(cat.code, counters),
                 ),
                 accepting=decision.accepts, message_ja=decision.message_ja, message_en=decision.message_en,

@@ -48,6 +48,18 @@ class CheckInDesk:
 
     def __init__(self, svc: ReservationService) -> None:
         self.svc = svc
+        self._booked: dict[str, tuple[datetime, int]] = {}
+
+    def booked_due(self, category: str, now: datetime) -> int:
+        """QueueService's wait-estimate hook: booked visitors due within half an hour (or in their slot now),
+        not checked in yet. Read at most every 15 s per category: the press → print path stays short."""
+        hit = self._booked.get(category)
+        if hit is not None and timedelta(0) <= now - hit[0] < timedelta(seconds=15):
+            return hit[1]
+        with self.svc.reads() as s:
+            n = repo.booked_waiting(s, business_date(now), category, now, timedelta(minutes=30))
+        self._booked[category] = (now, n)
+        return n
 
     # --- check-in at the kiosk or counter ---------------------------------------------------------------------
     def check_in(self, scanned: str, source: str = "kiosk", actor: Actor | None = None) -> CheckInView:

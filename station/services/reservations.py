@@ -423,5 +423,6 @@ def build_reservations(st: Any) -> Reservations:
                                  st.stock, getattr(st.cases, "rules", None), on_mail=mail.wake)
     out = Reservations(booking, mail)
     st.queue.priority_picker = out.checkin.pick_for_call
+    st.queue.booked_ahead = out.checkin.booked_due
     st.devices.scan_hooks.append(out.checkin.on_scan)
     return out

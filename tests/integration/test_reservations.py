@@ -445,3 +445,13 @@ def test_priority_calls_stay_exactly_once_across_counters_on_postgres(pg_station
         t.join(60)
     assert sorted(called) == sorted(walk + prio)  # each exactly once
     assert set(called[:6]) >= set(prio)  # the booked visitors among the first calls
+
+
+def test_walk_in_wait_estimate_counts_booked_visitors_due(rst: Station, clock: ManualClock) -> None:
+    _checked_in_day(rst, clock, 3)
+    clock.set(datetime(2026, 12, 3, 9, 40, tzinfo=TOKYO))
+    first = rst.queue.issue("A")
+    second = rst.queue.issue("A")
+    assert first.waiting_ahead == 0 and second.waiting_ahead == 1
+    # 1 ahead + 3 booked for 10:00 on 2 counters at 12 min: (1 + 3) x 12 / 2 = 24 min
+    assert second.estimated_wait_min == 24
