@@ -37,7 +37,14 @@ class ReservationDay:
     def __init__(self, svc: ReservationService) -> None:
         self.svc = svc
         self._stop = threading.Event()
+        self._moved = threading.Event()  # a number was called or finished: look at the watched tickets soon
         self._thread: threading.Thread | None = None
+        svc.uow.bus.add_listener(self._on_event)
+
+    def _on_event(self, env: object) -> None:
+        """Bus listener (publisher's thread, so only a flag): the queue moved, turn-near mail may be due."""
+        if getattr(getattr(env, "event", None), "name", "") in ("ticket_called", "ticket_state_changed"):
+            self._moved.set()
 
     # --- the board ------------------------------------------------------------------------------------------
     def board(self, day: date | None = None) -> DayBoardView:
@@ -189,14 +196,26 @@ class ReservationDay:
 
     def stop(self) -> None:
         self._stop.set()
+        self._moved.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
 
     def _run(self, interval_s: float) -> None:
-        while not self._stop.wait(interval_s):
+        """The whole sweep every `interval_s`; in between, turn-near mail as soon as the queue moves."""
+        last = self.svc.clock.now()
+        while not self._stop.is_set():
+            moved = self._moved.wait(interval_s)
+            self._moved.clear()
+            if self._stop.is_set():
+                return
             try:
-                self.sweep()
+                now = self.svc.clock.now()
+                if moved and now - last < timedelta(seconds=interval_s):
+                    self._turn_near(now)
+                else:
+                    self.sweep(now)
+                    last = now
             except Exception:
                 log.exception("reservation sweep failed")
 
