@@ -120,6 +120,6 @@ class MailSender:
                 if s.username:
                     smtp.login(s.username, s.password)
                 smtp.send_message(msg)
-        except (smtplib.SMTPException, OSError) as e:
+        except Exception as e:  # refused, unreachable, a bad address: the row goes back, the sender lives on
             return f"{type(e).__name__}: {e}"
         return None

@@ -455,3 +455,21 @@ def test_walk_in_wait_estimate_counts_booked_visitors_due(rst: Station, clock: M
     assert first.waiting_ahead == 0 and second.waiting_ahead == 1
     # 1 ahead + 3 booked for 10:00 on 2 counters at 12 min: (1 + 3) x 12 / 2 = 24 min
     assert second.estimated_wait_min == 24
+
+
+def test_mail_retries_when_the_server_is_down_and_sends_once_when_back(rst: Station, clock: ManualClock,
+                                                                       smtp: tuple[Inbox, int]) -> None:
+    rec = card(1)
+    seed(rst, rec)
+    port = rst.settings.mail.port
+    rst.settings.mail.port = free_port()  # nobody listens there
+    rst.reservations.booking.book("A", DAY, "10:00", BIRTH, notice=rec.notice_no, email="x@example.org")  # type: ignore[attr-defined]
+    assert rst.reservations.mail.send_due() == 0
+    [m] = rst.reservations.day.outbox()
+    assert (m.state, m.attempts) == ("pending", 1)
+    assert rst.reservations.mail.send_due() == 0  # backing off: not due yet
+    rst.settings.mail.port = port
+    clock.advance(minutes=2)
+    assert rst.reservations.mail.send_due() == 1
+    assert rst.reservations.mail.send_due() == 0
+    assert len(smtp[0].messages) == 1 and rst.reservations.day.outbox()[0].state == "sent"
