@@ -127,3 +127,34 @@ def test_public_page_updates_when_a_ticket_is_called(resv_daemon: Daemon, new_pa
     called = wait_until(lambda: d.api("POST", "/api/counters/3/call-next"), 10, "a call at counter 3")
     assert called["category"] == "C" and called["id"] == t["id"]
     expect(page.locator('.c-cat[data-category="C"] .c-calling')).to_have_text(called["number"], timeout=15_000)
+
+
+def test_supervisor_closes_a_slot_and_its_resident_gets_a_mail(resv_daemon: Daemon, new_page: Any,
+                                                               smtp: tuple[Inbox, int]) -> None:
+    from tests.e2e.conftest import login
+
+    d = resv_daemon
+    rec = dataclasses.replace(fake_record(4, prefix="RSV", mfg_base=280_100_000_000, lot="L-RESV"), birth_date=BIRTH,
+                              is_renewal=False)
+    h = {"Authorization": f"Bearer {d.token}"}
+    with httpx.Client(base_url=d.url, timeout=10, headers=h) as c:
+        assert c.post("/api/stock/import", files={"file": ("r2.csv", write_stock_csv([rec]), "text/csv")}).is_success
+        for to in ("inspected", "mailed", "ready"):
+            assert c.post(f"/api/stock/cards/{rec.notice_no}/transition", json={"to": to}).status_code == 200
+    today = d.api("GET", "/api/health")["now"][:10]
+    booked = d.api("POST", "/api/reservations", {"category": "A", "day": today, "slot": "15:00",
+                                                 "birth_date": BIRTH.isoformat(), "notice": rec.notice_no,
+                                                 "email": "later@example.org"})
+    page = new_page((1600, 1000))
+    login(page, d.url, "supervisor")
+    page.goto(d.url + "/reservations")
+    expect(page.locator("body[data-ready]")).to_have_count(1)
+    row = page.locator('tr[data-slot="A-15:00"]')
+    expect(row).to_contain_text(booked["code"])
+    page.on("dialog", lambda dlg: dlg.accept("全国システムの停止") if dlg.type == "prompt" else dlg.accept())
+    row.get_by_role("button").click()
+    expect(row).to_contain_text("中止")
+    inbox = smtp[0]
+    wait_until(lambda: any("中止" in s for s in inbox.subjects()), 15, "the slot-closed mail")
+    i = next(i for i, s in enumerate(inbox.subjects()) if "中止" in s)
+    assert booked["code"] in inbox.body(i) and "全国システムの停止" in inbox.body(i)
