@@ -385,7 +385,10 @@ async def enforce(request: Request) -> None:
     """The app-wide check (see the module docstring). Installed on every route by `install`."""
     station = _station(request)
     request.state.csrf_refused = False
-    principal = await run_in_threadpool(_authenticate, request)
+    # No token and no session cookie (the kiosk, the display, a resident's phone): nobody to look up, so no
+    # worker thread either — the public pages must not queue behind the counters' work for this.
+    credentials = request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE)
+    principal = await run_in_threadpool(_authenticate, request) if credentials else None
     request.state.user = principal
     request.state.csrf = principal.csrf_token if principal and principal.via == "session" else ""
     if not station.settings.security.require_login:

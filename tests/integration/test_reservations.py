@@ -7,7 +7,7 @@ import dataclasses
 import email
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 
@@ -473,3 +473,20 @@ def test_mail_retries_when_the_server_is_down_and_sends_once_when_back(rst: Stat
     assert rst.reservations.mail.send_due() == 1
     assert rst.reservations.mail.send_due() == 0
     assert len(smtp[0].messages) == 1 and rst.reservations.day.outbox()[0].state == "sent"
+
+
+def test_public_page_typical_wait_by_hour_from_the_same_weekday(rst: Station, clock: ManualClock) -> None:
+    from station.domain.queue import Action
+
+    for weeks, wait in ((1, 10), (2, 20), (3, 30)):  # three earlier Tuesdays at 10:00, called after `wait` minutes
+        clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=TOKYO) - timedelta(weeks=weeks))
+        t = rst.queue.issue("A")
+        clock.advance(minutes=wait)
+        rst.queue.call_next(1)
+        rst.queue.act(t.id, Action.START)
+        rst.queue.act(t.id, Action.FINISH)
+    clock.set(OPEN_TIME)
+    view, _etag = rst.reservations.congestion.status()
+    a = next(c for c in view.categories if c.code == "A")
+    assert [(h.hour, h.typical_wait_min) for h in a.typical_by_hour] == [(10, 20)]  # the median
+    assert view.open_today and (view.opens, view.closes) == ("08:30", "17:00")
