@@ -141,13 +141,15 @@ class ReservationService:
 
     def _slot_views(self, day: date, category: str, rows: dict[str, Any]) -> list[SlotView]:
         out = []
+        now = self.clock.now()
         for sl in self._derived_slots(day, category):
             row = rows.get(sl.key)
             cap = row.capacity if row is not None and row.capacity is not None else sl.capacity
             booked = row.booked if row is not None else 0
             closed = bool(row.closed) if row is not None else False
+            started = sl.starts_at <= now  # a slot under way (same-day bookings) takes no more
             out.append(SlotView(slot=sl.key, starts_at=sl.starts_at, ends_at=sl.ends_at, capacity=cap,
-                                free=0 if closed else max(cap - booked, 0), closed=closed))
+                                free=0 if closed or started else max(cap - booked, 0), closed=closed))
         return out
 
     def slots(self, category: str, day: date) -> DaySlotsView:
@@ -235,6 +237,8 @@ class ReservationService:
         sl = next((x for x in self._derived_slots(day, category) if x.key == slot), None)
         if sl is None:
             raise Conflict("reservations.slot_unknown")
+        if sl.starts_at <= now:
+            raise Conflict("reservations.slot_past")
         salt = secrets.token_bytes(16)
         actor = actor or Actor(source, client)
         for _attempt in range(5):
@@ -327,6 +331,8 @@ class ReservationService:
             sl = next((x for x in self._derived_slots(day, r.category) if x.key == slot), None)
             if sl is None:
                 raise Conflict("reservations.slot_unknown")
+            if sl.starts_at <= now:
+                raise Conflict("reservations.slot_past")
             if (r.day, r.slot) != (day, slot):
                 if not repo.take_place(s, day, r.category, slot, sl.capacity):
                     raise Conflict("reservations.slot_full")

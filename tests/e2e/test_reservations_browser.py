@@ -20,12 +20,13 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from station.domain.stock_csv import write_stock_csv
-from tests.e2e.conftest import OPEN_CLOCK, Daemon, free_port, wait_until
+from tests.e2e.conftest import Daemon, free_port, wait_until
 from tests.integration.test_reservations import Inbox
 from tests.support.stock_data import fake_record
 
 pytestmark = pytest.mark.browser
 PHONE = (390, 844)
+RESV_CLOCK = "2026-12-01T09:50"  # a Tuesday: the 10:00 slot can still be booked today, and checked in from 09:45
 BIRTH = date(1980, 5, 5)
 
 
@@ -44,7 +45,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 def resv_daemon(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Inbox, int]) -> Iterator[Daemon]:
     env = {"STATION_RESERVATIONS__DAYS_AHEAD_MIN": "0", "STATION_MAIL__HOST": "127.0.0.1",
            "STATION_MAIL__PORT": str(smtp[1]), "STATION_DEVICES__CARD_READER__CONNECTION": "none"}
-    d = Daemon(tmp_path_factory.mktemp("station-resv"), OPEN_CLOCK, simulate=True, env=env).start()
+    d = Daemon(tmp_path_factory.mktemp("station-resv"), RESV_CLOCK, simulate=True, env=env).start()
     try:
         yield d
     finally:

@@ -490,3 +490,16 @@ def test_public_page_typical_wait_by_hour_from_the_same_weekday(rst: Station, cl
     a = next(c for c in view.categories if c.code == "A")
     assert [(h.hour, h.typical_wait_min) for h in a.typical_by_hour] == [(10, 20)]  # the median
     assert view.open_today and (view.opens, view.closes) == ("08:30", "17:00")
+
+
+def test_same_day_slots_already_under_way_take_no_booking(rst: Station) -> None:
+    rec = card(1)
+    seed(rst, rec)
+    rst.settings.reservations.days_ahead_min = 0  # an office that books the same day
+    b = rst.reservations.booking
+    free = {s.slot: s.free for s in b.slots("A", date(2026, 12, 1)).slots}
+    assert free["09:30"] == 0 and free["10:00"] == 0 and free["10:30"] == 3  # the clock says 10:00
+    with pytest.raises(Conflict) as e:
+        b.book("A", date(2026, 12, 1), "10:00", BIRTH, notice=rec.notice_no)  # type: ignore[attr-defined]
+    assert e.value.code == "reservations.slot_past"
+    assert b.book("A", date(2026, 12, 1), "10:30", BIRTH, notice=rec.notice_no).slot == "10:30"  # type: ignore[attr-defined]
