@@ -86,6 +86,12 @@ class ReservationDay:
                                            closed_reason=row.closed_reason if row else "", entries=entries))
         return DayBoardView(day=day, slots=slots, counts=counts)
 
+    def counts_for(self, day: date) -> dict[str, int]:
+        """The day's reservation counts for the city's report (D-ALL-1), in the shape CaseService.counts_for
+        has: by state, by source (web / phone / counter), late arrivals, and the visitors sent home for
+        documents among those who had seen their checklist and those who had not. Nothing personal."""
+        return dict(sorted(self.board(day).counts.items()))
+
     # --- closing a slot --------------------------------------------------------------------------------------
     def close_slot(self, day: date, category: str, slot: str, reason: str, actor: Actor) -> SlotClosedView:
         """No more bookings in the slot, and every open booking in it ends; residents with a mail get one."""
