@@ -156,18 +156,22 @@ class CheckInDesk:
                       now: datetime) -> list[int] | None:
         """QueueService.call_next's hook: the tickets this counter calls from first, by the fairness rule.
 
-        Runs inside call_next's transaction. The rule's choice and every other candidate of its kind
-        (bookings, or walk-ins when one waited too long), so that counters calling at the same moment take
-        different rows (SKIP LOCKED) instead of all falling back to the oldest walk-in. None: nobody booked
-        waits, call_next's own oldest-first pick decides."""
+        Runs inside call_next's transaction, on the hot path: one small indexed query when nobody booked waits
+        (then None: call_next's own oldest-first pick decides). When bookings go first, every waiting booking in
+        order, so that counters calling at the same moment take different rows (SKIP LOCKED) instead of all
+        falling back to the oldest walk-in; when the walk-in who waited too long goes first, that walk-in."""
         rr = self.svc.rules
-        waiting = [rules.Waiting(tid, since, prio)
-                   for tid, since, prio in repo.waiting_in(s, day, categories, counter_id)]
-        if not any(w.priority for w in waiting):
+        booked = repo.priority_waiting(s, day, categories, counter_id)
+        if not booked:
             return None
+        walk = repo.oldest_walk_in(s, day, categories, counter_id)
+        waiting = [rules.Waiting(tid, since, True) for tid, since in booked]
+        if walk is not None:
+            waiting.append(rules.Waiting(walk[0], walk[1], False))
         in_a_row = repo.reservations_in_a_row(s, day, categories, rr.max_in_a_row)
         chosen = rules.pick(waiting, in_a_row, now, rr)
         if chosen is None:
             return None
-        same = sorted((w for w in waiting if w.priority == chosen.priority), key=lambda w: (w.since, w.ticket_id))
-        return [w.ticket_id for w in same]
+        if not chosen.priority:
+            return [chosen.ticket_id]  # the walk-in who waited too long (if another counter has it: the usual pick)
+        return [w.ticket_id for w in sorted((w for w in waiting if w.priority), key=lambda w: (w.since, w.ticket_id))]

@@ -161,17 +161,28 @@ def mark_checklist_seen(s: Session, card_id: int) -> None:
 
 # --- the queue's priority pick (consulted by QueueService.call_next through its priority hook) ------------
 
-def waiting_in(s: Session, day: date, categories: Sequence[str], counter_id: int) -> list[tuple[int, datetime, bool]]:
-    """(ticket id, since, priority) of every ticket the counter could call now (as call_next's own pick)."""
+def _callable_by(t: type[Ticket], day: date, categories: Sequence[str], counter_id: int) -> list[object]:
+    """The conditions of call_next's own pick: waiting today, of the counter's categories or sent to it."""
+    return [t.business_date == day, t.state == "waiting",
+            (t.target_counter_id.is_(None) & t.category.in_(list(categories))) | (t.target_counter_id == counter_id)]
+
+
+def priority_waiting(s: Session, day: date, categories: Sequence[str], counter_id: int) -> list[tuple[int, datetime]]:
+    """(ticket id, checked in at) of checked-in bookings the counter could call now: few rows, from the day's
+    bookings (the common case, nobody booked waiting, costs one small indexed query per call)."""
     t, r = Ticket, Reservation
-    rows = s.execute(
-        select(t.id, t.issued_at, r.checked_in_at, r.priority)
-        .outerjoin(r, and_(r.ticket_id == t.id, r.priority.is_(True)))
-        .where(t.business_date == day, t.state == "waiting",
-               ((t.target_counter_id.is_(None) & t.category.in_(list(categories)))
-                | (t.target_counter_id == counter_id)))
-    ).all()
-    return [(tid, checked or issued, bool(prio)) for tid, issued, checked, prio in rows]
+    rows = s.execute(select(t.id, r.checked_in_at).join(r, r.ticket_id == t.id)
+                     .where(r.day == day, r.priority.is_(True), *_callable_by(t, day, categories, counter_id))).all()
+    return [(tid, since) for tid, since in rows]
+
+
+def oldest_walk_in(s: Session, day: date, categories: Sequence[str], counter_id: int) -> tuple[int, datetime] | None:
+    """The longest-waiting ticket without a booking's priority (the queue index, one row)."""
+    t, r = Ticket, Reservation
+    prio = select(r.id).where(r.ticket_id == t.id, r.priority.is_(True)).correlate(t).exists()
+    row = s.execute(select(t.id, t.issued_at).where(*_callable_by(t, day, categories, counter_id), ~prio)
+                    .order_by(t.issued_at, t.id).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 def reservations_in_a_row(s: Session, day: date, categories: Sequence[str], limit: int) -> int:

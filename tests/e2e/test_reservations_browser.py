@@ -159,3 +159,50 @@ def test_supervisor_closes_a_slot_and_its_resident_gets_a_mail(resv_daemon: Daem
     wait_until(lambda: any("中止" in s for s in inbox.subjects()), 15, "the slot-closed mail")
     i = next(i for i, s in enumerate(inbox.subjects()) if "中止" in s)
     assert booked["code"] in inbox.body(i) and "全国システムの停止" in inbox.body(i)
+
+
+def test_kiosk_typed_code_on_time_and_a_late_resident_gets_a_normal_ticket(
+        tmp_path: Path, new_page: Any) -> None:
+    """Two residents book for 10:00; at 10:07 one types the code at the kiosk and is told kindly that the
+    priority is lost (a normal ticket); the other's code was typed on time, at 09:55, on the first clock."""
+    from tests.e2e.conftest import NO_LOGIN
+
+    env = {**NO_LOGIN, "STATION_RESERVATIONS__DAYS_AHEAD_MIN": "0"}
+    d = Daemon(tmp_path / "d", "2026-12-01T09:55", simulate=False, env=env).start()
+    try:
+        recs = [dataclasses.replace(fake_record(i, prefix="KSK", mfg_base=290_100_000_000, lot="L-KSK"),
+                                    birth_date=BIRTH, is_renewal=False) for i in (1, 2)]
+        h = {"Authorization": f"Bearer {d.token}"}
+        with httpx.Client(base_url=d.url, timeout=10, headers=h) as c:
+            assert c.post("/api/stock/import", files={"file": ("k.csv", write_stock_csv(recs), "text/csv")}).is_success
+            for rec in recs:
+                for to in ("inspected", "mailed", "ready"):
+                    assert c.post(f"/api/stock/cards/{rec.notice_no}/transition", json={"to": to}).status_code == 200
+        codes = [d.api("POST", "/api/reservations", {"category": "A", "day": "2026-12-01", "slot": "10:00",
+                                                     "birth_date": BIRTH.isoformat(), "notice": r.notice_no})["code"]
+                 for r in recs]
+        kiosk = new_page((1080, 1920))
+        kiosk.goto(d.url + "/kiosk")
+        expect(kiosk.locator("body[data-ready]")).to_have_count(1)
+        kiosk.locator("#resv-open").click()
+        kiosk.locator("#resv-code").fill(codes[0].lower().replace("-", ""))  # typed loosely
+        kiosk.get_by_role("button", name="受付する").click()
+        expect(kiosk.locator("#resv-result")).to_be_visible()
+        expect(kiosk.locator("#resv-badge")).to_be_visible()
+        expect(kiosk.locator("#resv-message")).to_contain_text("優先してお呼びします")
+        d.stop()
+        d.clock = "2026-12-01T10:07"
+        d.start()
+        kiosk.goto(d.url + "/kiosk")
+        expect(kiosk.locator("body[data-ready]")).to_have_count(1)
+        kiosk.locator("#resv-open").click()
+        kiosk.locator("#resv-code").fill(codes[1])
+        kiosk.get_by_role("button", name="受付する").click()
+        expect(kiosk.locator("#resv-message")).to_contain_text("通常の順番でお呼びします")
+        expect(kiosk.locator("#resv-badge")).to_be_hidden()
+        number = kiosk.locator("#resv-number").inner_text()
+        assert number.startswith("A")
+        board = d.api("GET", "/api/reservations/board?day=2026-12-01")
+        assert board["counts"]["late"] == 1 and board["counts"]["checked_in"] == 2
+    finally:
+        d.stop()
