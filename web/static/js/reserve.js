@@ -122,7 +122,7 @@
   async function onWhen(ev) {
     ev.preventDefault();
     showError(null);
-    if (!state.day || !state.slot) { showError(new Error(w("slot"))); return; }
+    if (!state.day || !state.slot) { showError(new Error(w("choose_slot"))); return; }
     try {
       if (mode === "manage") {
         const { data } = await S.api("POST", "/api/reservations/change",
