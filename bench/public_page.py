@@ -1,9 +1,10 @@
 """Benchmark: the public congestion page under 500 polling residents while 20 counters work (issue 15).
 
 Setup: the station of bench/ticket_path.py (SQLite, 20 counters, the dispenser button on a pty, a parsing
-TCP printer), served over HTTP by uvicorn in this process. Residents are a separate process (so their
-Python does not share this one's GIL): `--residents` asyncio clients, each polling `GET /api/public/status`
-every `--interval` seconds with the ETag it last got (a 304 when nothing changed), as a phone's browser does.
+TCP printer), served over HTTP by uvicorn in this process, as the daemon serves it. The load is another
+process (so its Python does not share the daemon's GIL): 20 counters calling over HTTP as their panels do
+(call-next → start → finish), and `--residents` asyncio clients, each polling `GET /api/public/status` every
+`--interval` seconds with the ETag it last got (a 304 when nothing changed), as a phone's browser does.
 
 Measured, against a baseline in the same run:
   press → print p99 with 20 counters calling (baseline), then the same with the residents polling;
@@ -30,10 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import uvicorn
 
 from bench.common import CutSink, pct, summary, vm_rss_mb
-from bench.ticket_path import build, callers, press_latencies
+from bench.ticket_path import build, press_latencies
+from station.clock import TickingClock
 from web.app import create_app
 
-RESIDENTS = r'''
+LOAD = r'''
 import asyncio, json, sys, time
 import httpx
 
@@ -52,16 +54,35 @@ async def resident(client, url, interval, until, out, offset):
             out.append((float("inf"), 0))
         await asyncio.sleep(interval)
 
-async def main(url, n, interval, seconds):
+async def counter(client, base, cid, until):
+    while time.monotonic() < until:
+        r = await client.post(f"{base}/api/counters/{cid}/call-next")
+        if r.status_code == 200:
+            tid = r.json()["id"]
+            await client.post(f"{base}/api/tickets/{tid}/start")
+            await client.post(f"{base}/api/tickets/{tid}/finish")
+        else:
+            await asyncio.sleep(0.05)
+
+async def main(base, residents, interval, seconds, counters):
     out = []
     until = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-        await asyncio.gather(*(resident(client, url, interval, until, out, interval * i / n) for i in range(n)))
+    limits = httpx.Limits(max_connections=residents + counters, max_keepalive_connections=residents + counters)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        jobs = [counter(client, base, c, until) for c in range(1, counters + 1)]
+        jobs += [resident(client, base + "/api/public/status", interval, until, out, interval * i / max(residents, 1))
+                 for i in range(residents)]
+        await asyncio.gather(*jobs)
     print(json.dumps(out))
 
-asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])))
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])))
 '''
+
+
+def load(port: int, residents: int, interval: float, seconds: float, counters: int) -> subprocess.Popen[str]:
+    """Counters (HTTP, as their panels call) and residents (HTTP, polling the page) in another process."""
+    return subprocess.Popen([sys.executable, "-c", LOAD, f"http://127.0.0.1:{port}", str(residents), str(interval),
+                             str(seconds), str(counters)], stdout=subprocess.PIPE, text=True, env={**os.environ})
 
 
 def serve(st: object, port: int) -> uvicorn.Server:
@@ -93,19 +114,20 @@ def main() -> None:
         port = free_port()
         server = serve(st, port)
         try:
+            st.settings.security.require_login = False  # counters and residents are anonymous HTTP clients here
+            # The queue's clock stands still (ticket_path's); the page's cache ages in real time, as in a daemon.
+            st.reservations.booking.clock = TickingClock(st.clock.now())
             st.queue.issue("A")
             sink.wait(1)
-            stop = threading.Event()
-            callers(st, args.counters, stop)
-            calm = press_latencies(st, button, sink, args.presses)
             seconds = max(20.0, args.interval * 4)
-            proc = subprocess.Popen([sys.executable, "-c", RESIDENTS, f"http://127.0.0.1:{port}/api/public/status",
-                                     str(args.residents), str(args.interval), str(seconds)],
-                                    stdout=subprocess.PIPE, text=True, env={**os.environ})
+            calm_load = load(port, 0, args.interval, seconds, args.counters)
+            time.sleep(2)  # the counters are calling before the timed presses
+            calm = press_latencies(st, button, sink, args.presses)
+            calm_load.communicate(timeout=seconds + 60)
+            busy_load = load(port, args.residents, args.interval, seconds, args.counters)
             time.sleep(args.interval)  # every resident has started polling before the timed presses
             busy = press_latencies(st, button, sink, args.presses)
-            out, _ = proc.communicate(timeout=seconds + 60)
-            stop.set()
+            out, _ = busy_load.communicate(timeout=seconds + 60)
             rss = vm_rss_mb(os.getpid())
         finally:
             server.should_exit = True

@@ -10,6 +10,7 @@ the last eight weeks, median per hour of issue.
 from __future__ import annotations
 
 import hashlib
+import logging
 import statistics
 import threading
 from datetime import date, datetime, timedelta
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from station.services.reservations import ReservationService
 
 HISTORY_WEEKS = 8
+log = logging.getLogger(__name__)
 
 
 class Congestion:
@@ -38,9 +40,12 @@ class Congestion:
         self._history: tuple[date, dict[str, dict[int, int]]] | None = None
 
     def cached(self) -> tuple[PublicStatusView, str] | None:
-        """The shared answer if it is fresh enough, else None (no database work: the web layer answers this
-        on the event loop, without a worker thread). Fresh: younger than `ttl`, and — when an event (a call,
-        a new ticket) happened since — younger than `min_age`, so a busy office costs one computation a second."""
+        """The shared answer without any database work, or None when the caller must wait for a new one.
+
+        Fresh (younger than `ttl`, and no event since or younger than `min_age`): served as it is. Younger than
+        `ttl` but a number was called since: served as it is too, while one background refresh runs (so a
+        busy office costs one computation a second, and no resident's request waits for it). Older than
+        `ttl`, or none yet: None — the web layer then calls `status()` in a worker thread."""
         now = self.svc.clock.now()
         seq = self.svc.uow.bus.last_seq
         with self._lock:
@@ -48,35 +53,47 @@ class Congestion:
         if c is None:
             return None
         age = now - c[0]
-        if age < timedelta(0) or age >= self.ttl or (c[1] != seq and age >= self.min_age):
+        if age < timedelta(0) or age >= self.ttl:
             return None
+        if c[1] != seq and age >= self.min_age:
+            self._refresh_soon()
         return c[2], c[3]
 
+    def _refresh_soon(self) -> None:
+        if not self._computing.acquire(blocking=False):
+            return  # one refresh at a time
+
+        def run() -> None:
+            try:
+                self._store(self.svc.clock.now())
+            except Exception:  # the next request tries again; the page keeps its last answer meanwhile
+                log.exception("congestion refresh failed")
+            finally:
+                self._computing.release()
+
+        threading.Thread(target=run, name="congestion-refresh", daemon=True).start()
+
+    def _store(self, now: datetime) -> tuple[PublicStatusView, str]:
+        seq = self.svc.uow.bus.last_seq
+        view = self._compute(now)
+        body = view.model_dump_json(exclude={"now"})
+        etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:16] + '"'
+        with self._lock:
+            self._cached = (now, seq, view, etag)
+        return view, etag
+
     def status(self) -> tuple[PublicStatusView, str]:
-        """The page's data and its ETag (the same for every caller while fresh). One computation at a time:
-        callers that find another one computing get the previous answer rather than queue behind it."""
+        """The page's data and its ETag, computing it when there is no usable answer (one at a time)."""
         hit = self.cached()
         if hit is not None:
             return hit
-        if not self._computing.acquire(blocking=self._cached is None):
-            c = self._cached
-            if c is not None:
-                return c[2], c[3]
-            self._computing.acquire()
-        try:
-            hit = self.cached()
-            if hit is not None:
-                return hit
+        with self._computing:
             now = self.svc.clock.now()
-            seq = self.svc.uow.bus.last_seq
-            view = self._compute(now)
-            body = view.model_dump_json(exclude={"now"})
-            etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:16] + '"'
             with self._lock:
-                self._cached = (now, seq, view, etag)
-            return view, etag
-        finally:
-            self._computing.release()
+                c = self._cached
+            if c is not None and timedelta(0) <= now - c[0] < self.ttl:
+                return c[2], c[3]  # another caller computed it while this one waited
+            return self._store(now)
 
     def invalidate(self) -> None:
         with self._lock:

@@ -39,7 +39,10 @@
       if (res.ok) render(await res.json());
     } catch (e) { /* next round */ }
   }
-  const soon = S.debounce(refresh, 300);
+  // The daemon answers at once from its shared copy and refreshes that copy behind the answer (at most once a
+  // second): ask right away, and once more a moment later for the refreshed figures.
+  const again = S.debounce(refresh, 1500);
+  const soon = S.debounce(() => { refresh(); again(); }, 300);
   render(JSON.parse($("c-initial").textContent));
   S.live({ ticket_called: soon, ticket_issued: soon, ticket_state_changed: soon }, () => {});
   setInterval(refresh, 10000);
