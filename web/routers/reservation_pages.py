@@ -20,6 +20,7 @@ from web.routers.pages import render, templates
 router = APIRouter(include_in_schema=False)
 # Catalog words in any page (`{{ msg('reservations.page.mail_me', lang) }}`): the ticket status page's "mail me".
 templates.env.globals.setdefault("msg", lambda code, lang="ja", **params: text(code, lang, **params))
+templates.env.globals.setdefault("msg_table", table)  # {{ msg_table(lang, 'reservations.kiosk.') | tojson }}
 
 
 def _words(request: Request) -> dict[str, str]:

@@ -16,13 +16,13 @@
   const open = S.h("button", { type: "button", class: "kiosk-resv-open", id: "resv-open" }, w("button"));
   const input = S.h("input", { id: "resv-code", name: "code", maxlength: "40", autocomplete: "off",
     autocapitalize: "characters", spellcheck: "false" });
-  const form = S.h("form", { class: "kiosk-resv screen", id: "resv-form", hidden: true },
+  const form = S.h("form", { class: "kiosk-resv", id: "resv-form", hidden: true },
     S.h("p", { class: "kiosk-resv-prompt" }, w("prompt")),
     S.h("label", { for: "resv-code" }, w("code_label")), input,
     S.h("div", { class: "kiosk-resv-actions" },
       S.h("button", { type: "submit", class: "kiosk-resv-submit" }, w("submit")),
       S.h("button", { type: "button", class: "kiosk-back", id: "resv-back" }, w("back"))));
-  const result = S.h("section", { class: "kiosk-resv screen", id: "resv-result", hidden: true, role: "status" },
+  const result = S.h("section", { class: "kiosk-resv", id: "resv-result", hidden: true, role: "status" },
     S.h("p", { class: "kiosk-resv-badge", id: "resv-badge", hidden: true }, w("reserved")),
     S.h("p", { class: "issued-label", id: "resv-label" }, w("your_number")),
     S.h("p", { class: "issued-number", id: "resv-number" }),
@@ -31,15 +31,16 @@
   const start = document.getElementById("screen-start");
   if (start) start.append(open);
   kiosk.append(form, result);
+  const css = S.h("link", { rel: "stylesheet", href: "/static/css/kiosk_reserved.css" });
+  document.head.append(css);
 
+  /** The form and the result are overlays above kiosk.js's screens, which go on living underneath. */
   function screens(show) {
-    for (const el of kiosk.querySelectorAll(".screen")) {
-      if (el === form || el === result) el.hidden = el !== show;
-      else if (show) el.hidden = true;
-    }
-    if (!show && start) start.hidden = false;
+    form.hidden = show !== form;
+    result.hidden = show !== result;
     clearTimeout(timer);
     if (show === result) timer = setTimeout(() => screens(null), RETURN_MS);
+    if (show === form) timer = setTimeout(() => screens(null), RETURN_MS * 3);
   }
 
   function showResult(d) {
