@@ -103,11 +103,21 @@ def main() -> None:
                 page.wait_for_selector("#r-done:not([hidden])")
                 page.wait_for_timeout(400)
                 page.screenshot(path=str(out / "reserve.png"), full_page=True)
+                code = page.locator("#r-done-code").inner_text()
                 print(f"wrote {out / 'reserve.png'}")
                 wait_for(lambda: inbox.messages, 20, "the confirmation mail")
                 page.set_content(mail_page(inbox.messages[0]))
                 page.screenshot(path=str(out / "reserve-mail.png"), full_page=True)
                 print(f"wrote {out / 'reserve-mail.png'}")
+                kiosk = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="ja-JP",
+                                            timezone_id="Asia/Tokyo").new_page()
+                kiosk.goto(base + "/kiosk")
+                kiosk.wait_for_selector("body[data-ready]", state="attached")
+                call(base, "POST", "/api/sim/scanner", {"text": code})  # the booking's QR at the kiosk's reader
+                kiosk.wait_for_selector("#resv-result:not([hidden])")
+                kiosk.wait_for_timeout(400)
+                kiosk.screenshot(path=str(out / "kiosk-reserved.png"))
+                print(f"wrote {out / 'kiosk-reserved.png'}")
                 for cat in "AABCAD":
                     call(base, "POST", "/api/tickets", {"category": cat})
                 call(base, "POST", "/api/counters/1/call-next")

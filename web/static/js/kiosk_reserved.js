@@ -63,5 +63,8 @@
       showResult({ priority: false, number: "", message_ja: e.message, message_en: e.message });
     }
   });
-  S.live({ reservation_checked_in: (d) => showResult(d) }, () => {});
+  // Only this daemon's reader: with one PostgreSQL, every daemon's events reach every kiosk of the office.
+  let mine = null;
+  S.api("GET", "/api/health").then(({ data }) => { mine = data.counter_id; }).catch(() => {});
+  S.live({ reservation_checked_in: (d) => { if (mine === null || d.counter_id === mine) showResult(d); } }, () => {});
 })();
