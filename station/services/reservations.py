@@ -9,6 +9,9 @@ Privacy (D-ALL-2): the resident identifies with the notice number and the birth 
 birth date only as a salted digest and the mail address until the visit is over (`sweep` purges both).
 A wrong notice number and a wrong birth date get the same answer, so the page cannot be used to find
 out which notice numbers exist; wrong answers are throttled per client and per notice or code.
+
+Somewhat over 400 lines on purpose: booking, change, cancel and look-up share the identify / resolve / throttle /
+mail helpers, and the capability's wiring (`build_reservations`) sits at the end where app.py finds it.
 """
 
 from __future__ import annotations

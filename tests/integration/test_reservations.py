@@ -1,5 +1,8 @@
 """Reservations on SQLite and PostgreSQL: booking, refusals, change and cancel, check-in, priority calls,
-no-shows, closed slots, the public page, and mail read back from a real SMTP server (aiosmtpd) in-process."""
+no-shows, closed slots, the public page, and mail read back from a real SMTP server (aiosmtpd) in-process.
+
+Over 400 lines: one file for the capability's service-level behaviour, sharing one station fixture and helpers
+(cards in stock, bookings checked in) on both backends."""
 
 from __future__ import annotations
 
