@@ -105,15 +105,23 @@ def of_day(s: Session, day: date, category: str | None = None) -> list[Reservati
     return list(s.scalars(stmt.order_by(Reservation.starts_at, Reservation.id)))
 
 
+def _pg(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
 def in_slot(s: Session, day: date, category: str, slot: str) -> list[Reservation]:
-    return list(s.scalars(select(Reservation).where(
-        Reservation.day == day, Reservation.category == category, Reservation.slot == slot,
-        Reservation.state.in_(OPEN_STATES))))
+    """The slot's open bookings, row-locked on PostgreSQL (a resident cancelling at the same moment waits, and
+    the booking is then closed once: its place is given back once)."""
+    stmt = select(Reservation).where(Reservation.day == day, Reservation.category == category,
+                                     Reservation.slot == slot, Reservation.state.in_(OPEN_STATES))
+    return list(s.scalars(stmt.with_for_update() if _pg(s) else stmt))
 
 
 def due_no_shows(s: Session, now: datetime) -> list[Reservation]:
-    """Booked, not checked in, and the slot has ended."""
-    return list(s.scalars(select(Reservation).where(Reservation.state == "booked", Reservation.ends_at <= now)))
+    """Booked, not checked in, and the slot has ended. Every daemon of an office sweeps: on PostgreSQL each
+    takes the rows no other sweep holds (SKIP LOCKED), so a no-show is closed, and its place released, once."""
+    stmt = select(Reservation).where(Reservation.state == "booked", Reservation.ends_at <= now)
+    return list(s.scalars(stmt.with_for_update(skip_locked=True) if _pg(s) else stmt))
 
 
 def due_purge(s: Session, before_day: date) -> list[Reservation]:

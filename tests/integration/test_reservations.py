@@ -506,3 +506,32 @@ def test_same_day_slots_already_under_way_take_no_booking(rst: Station) -> None:
         b.book("A", date(2026, 12, 1), "10:00", BIRTH, notice=rec.notice_no)  # type: ignore[attr-defined]
     assert e.value.code == "reservations.slot_past"
     assert b.book("A", date(2026, 12, 1), "10:30", BIRTH, notice=rec.notice_no).slot == "10:30"  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_two_daemons_sweeping_at_once_close_a_no_show_once(pg_station: Station, clock: ManualClock) -> None:
+    st = pg_station
+    st.reservations.day.stop()
+    recs = [card(1), card(2)]
+    seed(st, *recs)
+    codes = [st.reservations.booking.book("A", DAY, "10:00", BIRTH, notice=r.notice_no).code  # type: ignore[attr-defined]
+             for r in recs]
+    clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=TOKYO))
+    st.reservations.checkin.check_in(codes[0])  # the other never comes
+    clock.set(datetime(2026, 12, 3, 10, 31, tzinfo=TOKYO))
+    barrier = threading.Barrier(4)
+    results: list[int] = []
+
+    def sweep() -> None:
+        barrier.wait()
+        results.append(st.reservations.day.sweep()["no_show"])
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [0, 0, 0, 1]
+    board = st.reservations.day.board(DAY)
+    slot = next(s for s in board.slots if s.category == "A" and s.slot == "10:00")
+    assert slot.booked == 1 and board.counts["no_show"] == 1  # the checked-in visitor still holds a place
