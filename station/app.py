@@ -91,6 +91,9 @@ class Station:
         from station.services.admin import AdminService  # live configuration (issue 5)
 
         self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)
+        from station.services.reservations import build_reservations  # pick-up reservations (issue 15)
+
+        self.reservations = build_reservations(self)
         self._started = False
 
     # lifecycle ------------------------------------------------------------------------------------
@@ -121,12 +124,14 @@ class Station:
             self.printer = self.devices.devices.get("printer")  # type: ignore[assignment, call-overload]
             self.devices.start()
         self.spooler.start()
+        self.reservations.start()
         self._started = True
         log.info("station started (counter %s, simulate=%s)", self.settings.counter_id, self.simulated)
 
     def stop(self) -> None:
         if not self._started:
             return
+        self.reservations.stop()
         self.spooler.stop()
         self.devices.stop()
         if self.event_transport is not None:

@@ -199,6 +199,31 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("PUT", "/api/admin/counters/{counter_id}"): Policy(P.CONFIG, None, "categories a counter serves"),
     ("PUT", "/api/admin/categories/{code}"): Policy(P.CONFIG, None, "cut-off and service time"),
     ("GET", "/audit"): Policy(P.AUDIT_READ, None, "audit log screen"),
+    # --- reservations (issue 15): the resident's pages are open, rate-limited, and show nothing personal ----
+    ("GET", "/api/reservations/categories"): _open("procedures that take bookings"),
+    ("GET", "/api/reservations/days"): _open("bookable days with free places (counts only)"),
+    ("GET", "/api/reservations/slots"): _open("a day's slots with free places (counts only)"),
+    ("POST", "/api/reservations/identify"): _open("resident: notice + birth date → own checklist (throttled)"),
+    ("POST", "/api/reservations"): _open("resident books (notice + birth date, throttled)"),
+    ("POST", "/api/reservations/lookup"): _open("resident: code + birth date → own booking"),
+    ("POST", "/api/reservations/cancel"): _open("resident: code + birth date"),
+    ("POST", "/api/reservations/change"): _open("resident: code + birth date"),
+    ("POST", "/api/reservations/check-in"): _open("the kiosk checks a booking in (like issuing a ticket)"),
+    ("POST", "/api/reservations/staff"): Policy(P.PHONE, None, "phone desk / counter books for a resident"),
+    ("GET", "/api/reservations/board"): Policy(P.QUEUE_OPERATE, None, "the day's bookings per slot (codes)"),
+    ("POST", "/api/reservations/slots/close"): Policy(P.CONFIG, None, "supervisor closes a slot (outage)"),
+    ("POST", "/api/reservations/slots/reopen"): Policy(P.CONFIG, None, "supervisor reopens a slot"),
+    ("POST", "/api/reservations/sweep"): Policy(P.CONFIG, None, "run no-shows, reminders, purge now"),
+    ("GET", "/api/reservations/outbox"): Policy(P.CONFIG, None, "mail outbox (kinds and states, no addresses)"),
+    ("GET", "/api/reservations/priority"): _open("display: today's priority ticket numbers (予約 mark)"),
+    ("GET", "/api/public/status"): _open("congestion page data: counts, no ids, no personal data"),
+    ("POST", "/t/{token}/watch"): _open("visitor: mail me when my turn is near (the token is the secret)"),
+    ("GET", "/reserve"): _open("resident's booking page"),
+    ("GET", "/reserve/manage"): _open("resident: check, change, cancel"),
+    ("GET", "/reserve/checklist"): _open("resident: what to bring"),
+    ("GET", "/reserve/qr/{code}.png"): _open("a booking code as a QR image (encodes only the code given)"),
+    ("GET", "/public"): _open("congestion page (混雑状況)"),
+    ("GET", "/reservations"): Policy(P.QUEUE_OPERATE, None, "staff: the day's bookings, close a slot, book by phone"),
 }
 
 
@@ -362,7 +387,10 @@ async def enforce(request: Request) -> None:
     """The app-wide check (see the module docstring). Installed on every route by `install`."""
     station = _station(request)
     request.state.csrf_refused = False
-    principal = await run_in_threadpool(_authenticate, request)
+    # No token and no session cookie (the kiosk, the display, a resident's phone): nobody to look up, so no
+    # worker thread either — the public pages must not queue behind the counters' work for this.
+    credentials = request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE)
+    principal = await run_in_threadpool(_authenticate, request) if credentials else None
     request.state.user = principal
     request.state.csrf = principal.csrf_token if principal and principal.via == "session" else ""
     if not station.settings.security.require_login:

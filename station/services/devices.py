@@ -62,6 +62,9 @@ class DeviceManager:
         self._statuses: dict[DeviceKind, DeviceStatus] = {}
         self._lock = threading.Lock()
         self.last_card: dict[str, Any] | None = None
+        # Scans another capability answers before the panel's classification (reservations, issue 15: a
+        # booking QR at the kiosk's scanner checks the visitor in). A hook returns True when it took the scan.
+        self.scan_hooks: list[Callable[[str], bool]] = []
 
     # lifecycle ------------------------------------------------------------------------------------
     def add(self, device: Device) -> None:
@@ -137,6 +140,8 @@ class DeviceManager:
             log.info("button press refused: %s", e.message_en)
 
     def _on_Scan(self, event: Any) -> None:
+        if any(hook(event.text) for hook in self.scan_hooks):
+            return
         now = self.clock.now()
         cid = self.settings.counter_id
         try:

@@ -25,8 +25,9 @@ from station.clock import Clock
 from station.config import CategorySettings, StationSettings
 from station.domain import queue as q
 from station.domain.calendar import BusinessCalendar, business_date, dispenser_decision
+from station.domain.messages import Msg
 from station.events import CounterStateChanged, EventBus, TicketCalled, TicketIssued, TicketStateChanged
-from station.messages import both, text
+from station.messages import text
 from station.services import audit
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
@@ -60,6 +61,13 @@ class QueueService:
         # Called after commit with each new ticket (the print spooler hooks in here).
         self.on_issued = on_issued
         self._estimate_cache: tuple[date, datetime, dict[str, list[float]], dict[int, q.CounterState]] | None = None
+        # Reservations (issue 15): (session, day, counter, categories, now) → the tickets call_next should call
+        # from first, oldest first (checked-in bookings, or walk-ins when the fairness rule says so), or None
+        # for the usual oldest-first pick. Several candidates, not one: concurrent counters skip each other's.
+        self.priority_picker: Callable[[Session, date, int, list[str], datetime], list[int] | None] | None = None
+        # Reservations (issue 15): (category, now) → booked visitors due soon, who will go first: the wait
+        # estimate of a new walk-in counts them (the number ahead stays the tickets ahead).
+        self.booked_ahead: Callable[[str, datetime], int] | None = None
 
     # --- checks the routers use too --------------------------------------------------------------
     def category(self, code: str) -> CategorySettings:
@@ -81,7 +89,8 @@ class QueueService:
         return cat.cutoff_minutes if cat.cutoff_minutes is not None else self.settings.calendar.default_cutoff_minutes
 
     # --- issuing ----------------------------------------------------------------------------------
-    def issue(self, category: str, source: str = "api", actor: Actor | None = None) -> TicketView:
+    def issue(self, category: str, source: str = "api", actor: Actor | None = None,
+              priority: bool = False) -> TicketView:
         """Commit a new numbered ticket, then announce it. Refuses outside hours and after cut-off."""
         cat = self.category(category)
         now = self.clock.now()
@@ -93,9 +102,11 @@ class QueueService:
             )
         day = business_date(now)
         service, states = self._estimate_inputs(day, now)
+        booked = self.booked_ahead(cat.code, now) if self.booked_ahead else 0
         with self.uow.change() as ch:
             if repo.day_handed_over(ch.session.connection(), day):  # the day was closed (end of day, issue 12)
-                raise Conflict("eod.dispenser_closed", params={"day": f"{day.month}月{day.day}日"})
+                raise Conflict("eod.dispenser_closed",
+                               params={"day": Msg.of("calendar.day", month=day.month, day=day.day)})
             # Core statements built once (in the repository) on the session's own connection: the ORM's unit
             # of work costs more Python than the whole SQLite commit on the press → print path.
             conn = ch.session.connection()
@@ -116,9 +127,10 @@ class QueueService:
                 category_name_ja=cat.name_ja, category_name_en=cat.name_en, state=q.TicketState.WAITING.value,
                 issued_at=now,
                 called_at=None, counter_id=None, recall_count=0, waiting_ahead=ahead,
-                estimated_wait_min=q.estimate_wait(ahead, service.get(cat.code, []), cat.default_service_minutes,
+                estimated_wait_min=q.estimate_wait(ahead + booked, service.get(cat.code, []),
+                                                   cat.default_service_minutes,
                                                    self._serving_counters(cat.code, states)),
-                printed=None, print_error=None, token=token, business_date=day,
+                printed=None, print_error=None, token=token, business_date=day, priority=priority,
             )
             ch.publish(TicketIssued(at=now, ticket_id=view.id, number=view.number, category=view.category,
                                     waiting_ahead=ahead))
@@ -155,8 +167,16 @@ class QueueService:
         day = business_date(now)
         with self.uow.change() as ch:
             s = ch.session
-            row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
-                                 called=q.next_state(q.TicketState.WAITING, q.Action.CALL).value)
+            called = q.next_state(q.TicketState.WAITING, q.Action.CALL).value
+            row = None
+            if self.priority_picker is not None:  # reservations (issue 15): a booked visitor may go first
+                pinned = self.priority_picker(s, day, counter_id, list(categories), now)
+                if pinned:
+                    row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
+                                         called=called, among=pinned)
+            if row is None:
+                row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
+                                     called=called)
             if row is None:
                 self._why_not_called(s, counter_id, day)
                 return None
@@ -378,14 +398,15 @@ class QueueService:
             first = oldest.get(cat.code)
             decision = dispenser_decision(self.calendar, now, self.cutoff_minutes(cat))
             if handed_over:
-                ja, en = both("eod.dispenser_closed", day=f"{day.month}月{day.day}日")
-                decision = dataclasses.replace(decision, accepts=False, message_ja=ja, message_en=en)
+                decision = dataclasses.replace(decision, accepts=False, reason=Msg.of(
+                    "eod.dispenser_closed", day=Msg.of("calendar.day", month=day.month, day=day.day)))
             out.append(CategoryStatus(
                 code=cat.code, name_ja=cat.name_ja, name_en=cat.name_en,
                 description_ja=cat.description_ja, description_en=cat.description_en, prefix=cat.prefix,
                 waiting=n, oldest_wait_min=int((now - first).total_seconds() // 60) if first else 0,
                 estimated_wait_min=q.estimate_wait(
-                    n, service.get(cat.code, []), cat.default_service_minutes,
+                    n + (self.booked_ahead(cat.code, now) if self.booked_ahead and n else 0),
+                    service.get(cat.code, []), cat.default_service_minutes,
                     self._serving_counters(cat.code, counters),
                 ),
                 accepting=decision.accepts,

@@ -118,7 +118,7 @@ def locked(s: Session, ticket_id: int) -> tuple[Ticket, Prints] | None:
 
 
 @functools.cache
-def _call_next_statement(pg: bool) -> Any:
+def _call_next_statement(pg: bool, pinned: bool = False) -> Any:
     """call_next's one statement: pick the oldest eligible waiting ticket and call it, in one round trip.
 
     The pick is a scalar subquery (PostgreSQL runs it once, before the update) that locks its row with
@@ -130,6 +130,7 @@ def _call_next_statement(pg: bool) -> Any:
     Written as SQL text once: building the equivalent expression per call cost more Python than the rest
     of the call."""
     cols = list(Ticket.__table__.c)
+    pin = "\n              AND t.id IN :tids" if pinned else ""  # reservations (issue 15): one of these, if callable
     sql = f"""
         UPDATE tickets SET state = :called, counter_id = :counter, called_at = :now, recall_count = 0,
                target_counter_id = NULL
@@ -139,7 +140,7 @@ def _call_next_statement(pg: bool) -> Any:
               AND ((t.target_counter_id IS NULL AND t.category IN :cats) OR t.target_counter_id = :counter)
               AND NOT EXISTS (SELECT 1 FROM tickets a WHERE a.business_date = :day AND a.counter_id = :counter
                               AND a.state IN (:called, :serving))
-              AND NOT EXISTS (SELECT 1 FROM counters c WHERE c.id = :counter AND c.state <> :open)
+              AND NOT EXISTS (SELECT 1 FROM counters c WHERE c.id = :counter AND c.state <> :open){pin}
             ORDER BY t.issued_at, t.id LIMIT 1{" FOR NO KEY UPDATE SKIP LOCKED" if pg else ""})
         RETURNING {", ".join(c.name for c in cols)},
             (SELECT p.printed FROM ticket_prints p WHERE p.ticket_id = tickets.id) AS print_printed,
@@ -147,18 +148,21 @@ def _call_next_statement(pg: bool) -> Any:
     return (
         text(sql)
         .bindparams(bindparam("day", type_=Date()), bindparam("now", type_=UtcDateTime()),
-                    bindparam("cats", expanding=True))
+                    bindparam("cats", expanding=True), *([bindparam("tids", expanding=True)] if pinned else []))
         .columns(*cols, column("print_printed", Boolean()), column("print_error", String()))
     )
 
 
 def call_next(s: Session, *, day: date, counter_id: int, categories: Iterable[str], now: datetime,
-              called: str) -> Row[Any] | None:
+              called: str, among: list[int] | None = None) -> Row[Any] | None:
     """Call the oldest eligible waiting ticket for this counter (exactly once across daemons): the called
-    row with its print status, or None when nobody was called."""
+    row with its print status, or None when nobody was called. `among`: only one of these tickets (a
+    checked-in booking goes first, issue 15); None when none of them can be called here now."""
     params = {"day": day, "counter": counter_id, "cats": list(categories), "now": now,
               "waiting": TicketState.WAITING.value, "open": CounterState.OPEN.value,
               "called": called, "serving": TicketState.SERVING.value}
+    if among:
+        return s.execute(_call_next_statement(is_pg(s), pinned=True), {**params, "tids": among}).first()
     return s.execute(_call_next_statement(is_pg(s)), params).first()
 
 
