@@ -79,6 +79,7 @@ class Station:
             on_button=lambda category: self.queue.issue(category, source="button"),
         )
         self.cases = build_case_service(self)
+        self.cases.tickets = self.queue  # the visitor's case drives their ticket (issue 12)
         # phone desk, end of day, reports (issue 8), over the cases and the stock
         from station.services.endofday import EndOfDayService
         from station.services.phone import PhoneService

@@ -135,6 +135,15 @@ def tap_outcome(flow: str, step: str, is_renewal: bool, verdict: Mapping[str, An
     return TapOutcome(detail="cert=valid")
 
 
+def same_card_refusal(key: str, card_key: str | None, data: Mapping[str, Any]) -> Msg | None:
+    """A renewal takes two cards: the new one and the old one. The card tapped as one of them must not
+    be the card already recorded as the other (the same card lifted and tapped again)."""
+    other = (data.get("old_card" if key == "card" else "card") or {}).get("card_key")
+    if card_key is not None and other == card_key:
+        return Msg("visit.same_card_" + ("new" if key == "card" else "old"))
+    return None
+
+
 def collected_kinds(verdict: Mapping[str, Any] | None, juki: Mapping[str, Any] | None) -> list[str]:
     """What the counter keeps when the card is issued: the verdict's list, plus a collected 住基カード."""
     kinds = list((verdict or {}).get("collected", []))

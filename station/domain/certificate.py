@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -66,6 +67,9 @@ class CardVerdict:
     locked_pins: tuple[str, ...]
     warnings: tuple[Message, ...] = field(default=())
     messages: tuple[Message, ...] = field(default=())
+    # Which card this is (a digest of its certificate's serial and expiry, nothing personal): a renewal's
+    # old-card tap must be another card than the new one, not the same card tapped again.
+    card_key: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -77,6 +81,7 @@ class CardVerdict:
             "locked_pins": list(self.locked_pins),
             "warnings": [{"ja": w.ja, "en": w.en} for w in self.warnings],
             "messages": [{"ja": m.ja, "en": m.en} for m in self.messages],
+            "card_key": self.card_key,
         }
 
 
@@ -110,6 +115,15 @@ def cert_state(expires_on: dt.date, today: dt.date) -> CertState:
     if expires_on <= add_months(today, RENEW_WITHIN_MONTHS):
         return CertState.RENEW_SOON
     return CertState.VALID
+
+
+def card_key(info: CardFacts) -> str | None:
+    """One card's identity for telling two taps apart: its certificate's serial and expiry, digested."""
+    if not info.is_my_number_card:
+        return None
+    serial = getattr(info, "cert_serial", None)
+    not_after = info.cert_not_after.isoformat() if info.cert_not_after else "-"
+    return hashlib.sha256(f"{serial}:{not_after}".encode()).hexdigest()[:16]
 
 
 def card_verdict(info: CardFacts, today: dt.date) -> CardVerdict:
@@ -149,4 +163,5 @@ def card_verdict(info: CardFacts, today: dt.date) -> CardVerdict:
                 f"{PIN_NAMES[name].ja}の残り回数は1回です。入力前にご本人へお伝えください(間違えるとロックされます)",
                 f"Only 1 try left for the {PIN_NAMES[name].en}; tell the visitor before they type it "
                 "(a wrong entry locks it)"))
-    return CardVerdict(True, state, expires_on, days, bool(locked), locked, tuple(warnings), tuple(messages))
+    return CardVerdict(True, state, expires_on, days, bool(locked), locked, tuple(warnings), tuple(messages),
+                       card_key=card_key(info))

@@ -43,6 +43,8 @@ def text(code: str | Msg, lang: str = DEFAULT_LANG, /, **params: object) -> str:
     template = catalog(lang).get(code)
     if template is None:  # a missing word is a bug, but a clerk must still read something
         return code
+    # A parameter that is itself a message (the name of an action, a step) is worded in the same language.
+    params = {k: text(v, lang) if isinstance(v, Msg) else v for k, v in params.items()}
     return template.format(**params) if params else template
 
 

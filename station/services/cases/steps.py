@@ -184,11 +184,14 @@ class CaseService(CaseHandovers):
             if out.refusal is not None:
                 extra = {} if out.refusal.code == "cases.not_renewal" else {"verdict": verdict}
                 raise Conflict(out.refusal, **extra)
+            refusal = case_flow.same_card_refusal(out.key, verdict.get("card_key"), data)
+            if refusal is not None:
+                raise Conflict(refusal)
             data[out.key] = {
                 "cert_state": verdict.get("cert_state"), "expires_on": verdict.get("expires_on"),
                 "days_to_expiry": verdict.get("days_to_expiry"), "locked_pins": verdict.get("locked_pins", []),
                 "messages": verdict.get("messages", []), "warnings": verdict.get("warnings", []),
-                "read_at": read["at"]}
+                "read_at": read["at"], "card_key": verdict.get("card_key")}
             if out.close_with:
                 c.outcome, c.state, c.closed_at = out.close_with, "closed", now
             c.renewal_guidance = c.renewal_guidance or out.renewal_guidance
