@@ -139,3 +139,25 @@ def test_the_same_card_tapped_again_is_not_the_old_card(st: Station) -> None:
     tap(st, expires_in=20, serial=12)  # the visitor's current card
     v = st.cases.card_tap(c.id, CLERK, role="old")
     assert v.old_card["cert_state"] == "renew_soon"
+
+
+def test_a_locked_pin_continues_the_same_visit_with_the_pin_reset(st: Station) -> None:
+    """Insurance support finds the PIN locked: the visitor goes on to the PIN reset at the same counter. The
+    linked case is theirs (same ticket); the ticket ends when that case ends, not before."""
+    t = st.queue.issue("B")
+    assert st.queue.call_next(1, CLERK).id == t.id
+    c = st.cases.open(1, CLERK, "insurance", ticket_id=t.id)
+    now = st.clock.now()
+    info = CardInfo(card_present=True, is_my_number_card=True, cert_serial=3,
+                    cert_not_after=now + dt.timedelta(days=900), auth_pin=PinState(0, True),
+                    sign_pin=PinState(5, False), assist_pin=PinState(3, False))
+    st.bus.publish(CardRead(at=now, counter_id=1, verdict=card_verdict(info, now.date()).as_dict()))
+    v = st.cases.card_tap(c.id, CLERK)
+    assert v.outcome == "pin_reset_first"
+    assert st.queue.get(t.id).state == "serving"  # the visit goes on
+    linked = st.cases.open_linked(c.id, "pin_reset", CLERK)
+    assert linked.ticket_id == t.id and linked.ticket_number == t.number
+    for step in ("id_checked", "processed", "explained"):
+        st.cases.tick(linked.id, step, CLERK)
+    st.cases.complete(linked.id, None, CLERK)
+    assert st.queue.get(t.id).state == "done"

@@ -189,7 +189,7 @@ class CaseCore:
                 outcome=c.outcome, ticket_number=c.ticket_number))
             for kind, params in work.slips:
                 ch.then(lambda k=kind, p=params: printed.append(self.slips.print(case_id, k, p)))
-            if was_open and c.state not in OPEN_STATES:  # the visit at the counter ends with its case
+            if was_open and case_flow.ends_visit(c.state, c.outcome):  # the visit ends with its case
                 self._then_ticket(ch, "end", c.ticket_id, c.counter_id, actor)
             s.flush()
             view = self._view_in(s, c, [*rows, row])  # the rows as read, and the step just written
@@ -260,9 +260,11 @@ class CaseCore:
         """Continue with another procedure for the same visitor (D-ISS-6 insurance, PIN reset first …)."""
         with self.sessions() as s:
             found, counter_id = repo.counter_of(s, case_id)
+            ticket_id = repo.ticket_of(s, case_id) if found else None
         if not found:
             raise NotFound("cases.no_such_case", params={"id": case_id})
-        return self.open(counter_id, actor, procedure, ticket_id=None, linked_case_id=case_id)
+        # The same visitor, the same ticket: the linked case is theirs (Alt+C finds it; its close ends the visit).
+        return self.open(counter_id, actor, procedure, ticket_id=ticket_id, linked_case_id=case_id)
 
     # --- reading -------------------------------------------------------------------------------------------------
     def exists(self, case_id: int) -> bool:
