@@ -96,6 +96,7 @@ def test_whole_issuance_from_ticket_to_issued(daemon: Daemon, stock: list[Any], 
     keys = 0
     clerk.locator("#open-case").click()
     keys += 1
+    finished_by_case = True
     expect(clerk.locator("body[data-ready]")).to_have_count(1)
     expect(clerk.locator("#c-ticket")).to_have_text(ticket["number"])
     next_step(clerk, "notice")
@@ -103,7 +104,10 @@ def test_whole_issuance_from_ticket_to_issued(daemon: Daemon, stock: list[Any], 
     expect(clerk.locator("#c-slot")).to_contain_text("BOX-")
     next_step(clerk, "documents")
     expect(clerk.locator("#checklist")).to_contain_text("個人番号通知書")  # this holder's number document
-    clerk.locator("body").press("a")  # everything the record asks for is there
+    clerk.locator("body").press("a")  # everything the record asks for is there: filled in, to check
+    keys += 1
+    expect(clerk.locator("#holder-id-1")).not_to_have_value("")
+    clerk.locator("body").press("Enter")  # the clerk confirms what A filled in
     keys += 1
     expect(clerk.locator("#verdict-head")).to_contain_text("そろっています")
     expect(clerk.locator("#waiting-staff")).to_be_visible()
@@ -115,7 +119,8 @@ def test_whole_issuance_from_ticket_to_issued(daemon: Daemon, stock: list[Any], 
     next_step(clerk, "card_tap")
     sim(daemon, "card", {"action": "insert", "profile": "valid"})  # the new card on the reader
     next_step(clerk, "explained")
-    expect(clerk.locator("#c-card")).to_contain_text("valid")
+    expect(clerk.locator("#c-card")).to_contain_text("有効")
+    expect(clerk.locator("#c-card .cardinfo").first).to_have_attribute("data-cert", "valid")
     clerk.locator("body").press("Enter")  # PIN form and leaflet explained
     keys += 1
     next_step(clerk, "receipt_copy")
@@ -130,7 +135,7 @@ def test_whole_issuance_from_ticket_to_issued(daemon: Daemon, stock: list[Any], 
     sim(daemon, "card", {"action": "remove"})
     card = clerk.context.request.get(f"{daemon.url}/api/stock/cards/{rec.notice_no}").json()
     assert card["status"] == "issued"
-    finish(clerk, daemon, ticket["id"])
+    assert finished_by_case and daemon.api("GET", f"/api/tickets/{ticket['id']}")["state"] == "done"
     assert clerk.js_errors == [] and staff.js_errors == []
 
 
@@ -146,7 +151,10 @@ def test_incomplete_documents_return_with_the_slip(daemon: Daemon, stock: list[A
     clerk.locator('#checklist input[data-doc="notice"]').check()
     clerk.locator("#holder-id-1").select_option("health_insurance")  # one document without a photo
     clerk.locator("body").press("Enter")
+    expect(clerk.locator("#confirm")).to_contain_text("持ち物のご案内を印刷します")  # asks once
+    clerk.locator("body").press("Enter")
     expect(clerk.locator("#c-outcome")).to_have_attribute("data-outcome", "returned_documents")
+    expect(clerk.locator("#printed")).to_contain_text("持ち物のご案内")
     expect(clerk.locator("#problems")).to_contain_text("写真のない書類は2点必要です")
     job = slip_job(daemon, "持ち物のご案内", before)
     text = flat(job["text"])
@@ -190,6 +198,8 @@ def test_ticked_documents_survive_a_live_reload(daemon: Daemon, stock: list[Any]
     expect(clerk.locator("#c-ticket")).to_have_text("Z999")  # the step was drawn again from a reload
     expect(clerk.locator('#checklist input[data-doc="notice"]')).to_be_checked()
     expect(clerk.locator("#holder-id-1")).to_have_value("health_insurance")
+    clerk.locator("body").press("Enter")
+    expect(clerk.locator("#confirm")).to_be_visible()
     clerk.locator("body").press("Enter")
     expect(clerk.locator("#c-outcome")).to_have_attribute("data-outcome", "returned_documents")
     expect(clerk.locator("#problems")).to_contain_text("写真のない書類は2点必要です")

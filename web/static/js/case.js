@@ -148,7 +148,7 @@
     // The insurance flow reads the visitor's own card: it is not a "new" card.
     const first = v.flow === "issuance" ? w("card.new") : w("card.visitor");
     const cards = [[first, v.card, "card"], [w("card.old"), v.old_card, "old-card"]].filter(([, c]) => c);
-    card.replaceChildren(...cards.map(([label, c, id]) => h("div", { class: "cardinfo", id: "c-" + id, dataset: { cert: c.cert_state } },
+    card.replaceChildren(...cards.map(([label, c, id]) => h("div", { class: "cardinfo", id: "cardinfo-" + id, dataset: { cert: c.cert_state } },
       h("strong", {}, label), " ",
       w("cert_line", { state: w("cert." + (c.cert_state || "unknown")), until: c.expires_on ? w("cert_until", { date: c.expires_on }) : "" }),
       (c.locked_pins || []).length ? h("div", { class: "verdict-bad" },
