@@ -42,7 +42,7 @@
       $("checks").replaceChildren(...checks.map((c) => h("tr", { dataset: { case: c.id } },
         h("td", {}, c.ticket_number || "—"), h("td", {}, c.counter_id ? `${c.counter_id}番` : "—"),
         h("td", {}, c.record && c.record.box_label ? `${c.record.box_label}・${c.record.position}` : "—"),
-        h("td", {}, (c.verdict && c.verdict.collected || []).join("、")),
+        h("td", { class: "to-collect" }, (c.to_collect || []).map((d) => d.ja).join("、")),
         h("td", {}, h("button", { type: "button", class: "btn btn-primary btn-small", dataset: { act: "check" },
           onclick: () => act(`/api/cases/${c.id}/staff-check`, "確認しました") }, "確認済み")))));
       $("checks-empty").hidden = checks.length > 0;
