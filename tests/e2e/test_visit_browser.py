@@ -60,8 +60,11 @@ def leaks(text: str) -> list[str]:
             for m in IDENT.finditer(line):
                 if not m.group().endswith((".toml", ".csv", ".png", ".json")):
                     out.append(f"{m.group()!r} in {line!r}")
-            out += [f"{m.group()!r} in {line!r}" for m in WORD.finditer(line)
-                    if m.group() in ENUMS and m.group() not in USER_NAMES]
+            # "交付 / issued" is a label and its English gloss: only the Japanese side may not hold a code
+            for part in line.split(" / "):
+                if JAPANESE.search(part):
+                    out += [f"{m.group()!r} in {line!r}" for m in WORD.finditer(part)
+                            if m.group() in ENUMS and m.group() not in USER_NAMES]
     return out
 
 
@@ -99,10 +102,13 @@ FIT_JS = """(sel) => {
     let box = el;
     while (box && getComputedStyle(box).display.startsWith('inline') && box.parentElement) box = box.parentElement;
     if (getComputedStyle(box).textOverflow === 'ellipsis') continue;  // cut on purpose, with its "…"
+    if (el.closest('.sr-only')) continue;  // for screen readers only: a 1px box on purpose
     const range = document.createRange(); range.selectNodeContents(n);
     const t = range.getBoundingClientRect(), b = box.getBoundingClientRect();
     if (t.width === 0) continue;
-    if (t.right > b.right + 2 || t.left < b.left - 2 || t.bottom > b.bottom + 2)
+    // a glyph's box is taller than a tight line (line-height 1.1): below the box by half a line is overflow
+    const slack = Math.max(2, parseFloat(getComputedStyle(box).fontSize) / 2);
+    if (t.right > b.right + 2 || t.left < b.left - 2 || t.bottom > b.bottom + slack)
       bad.push('text overflows its box: ' + JSON.stringify(n.textContent.trim().slice(0, 40)) + ' in <' + box.tagName.toLowerCase() + (box.id ? '#' + box.id : '') + '>');
     // a keycap must stay inside its button
     if (el.tagName === 'KBD') {
@@ -116,11 +122,11 @@ FIT_JS = """(sel) => {
 ACTION_BUTTONS = ".actions button, .case-actions button, .closed-actions button, button.btn-primary"
 
 
-def check_page(page: Page, where: str, buttons: bool = True) -> None:
+def check_page(page: Page, where: str, buttons: bool = True, words: bool = True) -> None:
     """The page as it is now: fits the counter PC, no code in its words."""
     problems = page.evaluate(FIT_JS, ACTION_BUTTONS if buttons else "button.never")
     assert problems == [], f"{where}: {problems}"
-    found = leaks(str(page.evaluate(VISIBLE_TEXT_JS)))
+    found = leaks(str(page.evaluate(VISIBLE_TEXT_JS))) if words else []
     assert found == [], f"{where}: {found}"
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -354,7 +360,7 @@ def test_incomplete_set_asks_once_then_returns_with_the_slip(visit: Any, cards: 
     check_page(v.clerk, "incomplete asks once")
     v.press("Escape")  # back: nothing happened
     expect(v.clerk.locator("#confirm")).to_be_hidden()
-    assert v.state() == "serving" and not v.printed()
+    assert v.state() == "serving" and not any("ご案内" in t for t in v.printed())
     expect(v.clerk.locator('#checklist input[data-doc="notice"]')).to_be_checked()  # the ticks are kept
     v.press("Enter")
     v.press("Enter")  # confirmed
@@ -409,7 +415,7 @@ def test_insurance_with_renew_soon(visit: Any) -> None:
     v.card("renew_soon")
     v.step("pins_known")
     expect(v.clerk.locator("#cardinfo-card")).to_contain_text("ご本人のカード")  # not "新しいカード"
-    expect(v.clerk.locator("#c-toast")).to_contain_text("電子証明書の更新のご案内")  # what printed
+    expect(v.clerk.locator("#printed")).to_contain_text("電子証明書の更新のご案内")  # what printed
     v.press("Enter")
     v.step("consents")
     v.press("1")
@@ -461,16 +467,19 @@ def test_alt_c_opens_the_called_visitors_case_and_names_the_others(daemon: Daemo
     daemon.api("POST", f"/api/cases/{stray['id']}/cancel")
 
 
+# Every page at the counter PC's 1366×768, except the two that have screens of their own: the kiosk (a
+# 1080×1920 portrait touch screen) and the waiting-room display (full HD), checked at their own size.
 PAGES = [("/", "supervisor"), ("/login", None), ("/counter/1", "clerk1"), ("/counter/1/case", "clerk1"),
          ("/staff", "staff"), ("/phone", "clerk1"), ("/stock", "supervisor"), ("/reports", "supervisor"),
          ("/end-of-day", "supervisor"), ("/audit", "supervisor"), ("/admin", "supervisor"), ("/sim", None),
          ("/display", None), ("/kiosk", None)]
+SIZES = {"/kiosk": (1080, 1920), "/display": (1920, 1080)}
 
 
 @pytest.mark.parametrize(("path", "who"), PAGES, ids=[p for p, _ in PAGES])
 def test_every_page_fits_1366x768_and_shows_no_codes(daemon: Daemon, new_page: Any, path: str,
                                                       who: str | None) -> None:
-    page = new_page(COUNTER)
+    page = new_page(SIZES.get(path, COUNTER))
     if who:
         login(page, daemon.url, who)
     page.goto(daemon.url + path)
@@ -478,7 +487,8 @@ def test_every_page_fits_1366x768_and_shows_no_codes(daemon: Daemon, new_page: A
         expect(page.locator("body[data-ready]")).to_have_count(1)
     page.wait_for_load_state("networkidle")
     # Action bars must be on screen on the counter's own screens; every page's text must fit its boxes.
-    check_page(page, f"page {path}", buttons=path.startswith("/counter"))
+    # The simulator is the developer's tool: its card profiles are named by their API codes on purpose.
+    check_page(page, f"page {path}", buttons=path.startswith("/counter"), words=path != "/sim")
     assert page.js_errors == []
 
 

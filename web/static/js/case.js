@@ -260,10 +260,17 @@
       return;
     }
     if (v.state === "closed") return renderClosed(v, body);
+    if (v.last_print) body.append(printedLine(v.last_print));  // e.g. the renewal guidance, printed on the tap
     if (v.flow === "issuance") renderIssuance(v, body, step);
     else if (v.flow === "insurance") renderInsurance(v, body, step);
     else renderSimple(v, body, step);
     if (pending) renderConfirm();
+  }
+
+  /** What the printer did for this case, said on the screen (a slip to hand over, or reprint it). */
+  function printedLine(lp) {
+    return h("p", { class: lp.printed ? "printed" : "verdict-bad", id: "printed", dataset: { kind: lp.kind } },
+      lp.printed ? w("printed", { slip: w("slip." + lp.kind) }) : w("print_failed", { slip: w("slip." + lp.kind), error: lp.error || "" }));
   }
 
   let closedKeys = {};  // key → action on a closed case (1/2: linked procedures, P: reprint)
@@ -271,11 +278,7 @@
   function renderClosed(v, body) {
     const good = $("c-state").dataset.good === "1";
     body.append(h("p", { class: good ? "verdict-ok" : "verdict-bad", id: "closed-msg" }, EN ? (v.outcome_en || w("state.closed")) : (v.outcome_ja || w("state.closed"))));
-    const lp = v.last_print;
-    if (lp) {
-      body.append(h("p", { class: lp.printed ? "printed" : "verdict-bad", id: "printed", dataset: { kind: lp.kind } },
-        lp.printed ? w("printed", { slip: w("slip." + lp.kind) }) : w("print_failed", { slip: w("slip." + lp.kind), error: lp.error || "" })));
-    }
+    if (v.last_print) body.append(printedLine(v.last_print));
     const next = [];
     if (v.outcome === "issued") next.push("insurance");
     if (v.outcome === "pin_reset_first") next.push("pin_reset");
