@@ -19,3 +19,4 @@ class Msg:
     @classmethod
     def of(cls, code: str, **params: Any) -> Msg:
         return cls(code, params)
+
