@@ -38,7 +38,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-DEMO = {"clerk1": "demo-clerk", "supervisor": "demo-supervisor"}  # simulator mode's demo users (README)
+# simulator mode's demo users (README)
+DEMO = {"clerk1": "demo-clerk", "supervisor": "demo-supervisor", "staff": "demo-staff"}
 TOKENS: dict[str, str] = {}  # base URL → a supervisor API token for the script's own calls
 
 
@@ -134,6 +135,8 @@ def load_cards(base: str) -> list[Any]:
     import dataclasses
     import datetime as dt
 
+    if str(REPO) not in sys.path:  # run as a script: the repository's own modules (the fake stock rows)
+        sys.path.insert(0, str(REPO))
     from station.domain.stock_csv import write_stock_csv
     from tests.support.stock_data import fake_record
 
@@ -163,11 +166,7 @@ def case_steps(clerk: Page, staff: Page, base: str, out: Path) -> None:
         clerk.screenshot(path=str(out / f"case-{name}.png"))
         print(f"wrote case-{name}.png")
 
-    current = call(base, "GET", "/api/counters/1")["current_ticket"]
-    if current:  # the panel picture's visitor: their case is the one below
-        clerk.goto(base + "/counter/1/case")
-    else:
-        clerk.goto(base + "/counter/1/case?procedure=issuance")
+    clerk.goto(base + "/counter/1/case?procedure=issuance")  # the panel picture's visitor, for a card
     clerk.wait_for_selector("body[data-ready]", state="attached")
     call(base, "POST", "/api/sim/card", {"action": "remove"})
     snap("1-notice", "notice")

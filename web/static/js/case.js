@@ -32,6 +32,8 @@
   let pending = null;
   let filledByA = false;  // the documents form was filled by A: say so until the clerk confirms
   const GOOD_OUTCOMES = ["issued", "applied"];
+  // The visit goes on with a linked procedure (station.domain.case_flow.CONTINUES): the ticket is still served.
+  const CONTINUES = ["pin_reset_first", "renewal_first"];
 
   function csrf() {
     const m = document.querySelector('meta[name="csrf-token"]');
@@ -68,10 +70,9 @@
       epoch++;  // a load still in flight read the case before this action: its view is older
       if (v && v.id === caseId) { view = v; render(); }
       toast(okMsg || "", false);
-      if (v && v.last_print) {
-        const lp = v.last_print;
-        toast(lp.printed ? w("printed", { slip: w("slip." + lp.kind) })
-          : w("print_failed", { slip: w("slip." + lp.kind), error: lp.error || "" }), !lp.printed);
+      // What printed is said in the step itself (#printed); a failed print also alarms here.
+      if (v && v.last_print && !v.last_print.printed) {
+        toast(w("print_failed", { slip: w("slip." + v.last_print.kind), error: v.last_print.error || "" }), true);
       }
       return v;
     } catch (e) {
@@ -302,7 +303,8 @@
       row.append(h("button", { type: "button", class: "btn", id: "reprint", onclick: run }, h("kbd", {}, "P"), w("reprint")));
     }
     if (row.childElementCount) body.append(row);
-    if (v.ticket_id) body.append(h("p", { class: "muted", id: "call-next-hint" }, w("call_next_hint")));
+    if (v.ticket_id) body.append(h("p", { class: "muted", id: "call-next-hint" },
+      CONTINUES.includes(v.outcome) ? w("call_next_hint_continues") : w("call_next_hint")));
     setPrimary(w("back_to_panel"), () => location.assign(`/counter/${counterId}`));
   }
 
@@ -567,6 +569,9 @@
 
   /** N on a finished visit: call the next visitor here and go to the panel (the ticket is already done). */
   async function callNext() {
+    if (CONTINUES.includes(view.outcome)) {  // the visitor did not go on: their ticket ends here
+      try { await Station.api("POST", `/api/tickets/${view.ticket_id}/finish`, { counter_id: counterId }); } catch (e) { /* already done */ }
+    }
     try { await Station.api("POST", `/api/counters/${counterId}/call-next`); } catch (e) { /* the panel says why */ }
     location.assign(`/counter/${counterId}`);
   }
