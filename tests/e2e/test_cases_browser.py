@@ -67,11 +67,6 @@ def last_job_id(daemon: Daemon) -> int:
     return js[0]["id"] if js else 0
 
 
-def finish(page: Page, daemon: Daemon, ticket_id: int) -> None:
-    for act in ("start", "finish"):
-        page.context.request.post(f"{daemon.url}/api/tickets/{ticket_id}/{act}")
-
-
 def open_case(page: Page, daemon: Daemon, counter: int, procedure: str | None = None) -> None:
     page.goto(f"{daemon.url}/counter/{counter}/case" + (f"?procedure={procedure}" if procedure else ""))
     expect(page.locator("body[data-ready]")).to_have_count(1)
@@ -267,6 +262,9 @@ def test_handover_taken_and_closed_purges(daemon: Daemon, stock: list[Any], user
     expect(row).to_contain_text("強い苦情")
     row.locator('[data-act="take"]').click()
     expect(row).to_have_attribute("data-state", "taken")
+    row.locator('[data-act="close"]').click()  # closing deletes personal data: the first click asks
+    expect(staff.locator("#s-toast")).to_contain_text("もう一度押すと完了します")
+    assert db_purged(daemon, case_id) is False
     row.locator('[data-act="close"]').click()
     expect(staff.locator('#handovers tr:has-text("強い苦情")')).to_have_count(0)
     expect(staff.locator("#s-toast")).to_contain_text("個人情報を削除しました")
@@ -284,6 +282,14 @@ def test_handover_taken_and_closed_purges(daemon: Daemon, stock: list[Any], user
     counts = staff.context.request.get(daemon.url + "/api/cases/counts").json()
     assert counts["handovers"]["complaint"] >= 1  # the count stays after the purge
     assert clerk.js_errors == [] and staff.js_errors == []
+
+
+def db_purged(daemon: Daemon, case_id: int) -> bool:
+    db = sqlite3.connect(f"file:{daemon.data_dir / 'station.db'}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT purged_at FROM cases WHERE id = ?", (case_id,)).fetchone()[0] is not None
+    finally:
+        db.close()
 
 
 def test_counts_are_served(daemon: Daemon) -> None:
