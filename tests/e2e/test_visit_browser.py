@@ -46,6 +46,18 @@ RULE = re.compile(r"\bD-[A-Z]{2,4}-\d+\b")
 USER_NAMES = set(DEMO)
 
 
+def _catalog_keys() -> set[str]:
+    """Every message code, and the screens' codes as page scripts know them (without "screen.")."""
+    from station.messages import catalog
+
+    codes = set(catalog("ja"))
+    return codes | {c.removeprefix("screen.") for c in codes if c.startswith("screen.") and "." in c[7:]}
+
+
+CATALOG_KEYS = _catalog_keys()
+KEYISH = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_-]+)+")
+
+
 def leaks(text: str) -> list[str]:
     """Codes in the Japanese UI: None/null, a catalog key or snake_case/dotted identifier, a rule code, an
     enum value inside a Japanese line."""
@@ -55,6 +67,7 @@ def leaks(text: str) -> list[str]:
             continue
         out += [f"{m.group()!r} in {line!r}" for m in NULLISH.finditer(line)]
         out += [f"{m.group()!r} in {line!r}" for m in RULE.finditer(line)]
+        out += [f"catalog key {m.group()!r} in {line!r}" for m in KEYISH.finditer(line) if m.group() in CATALOG_KEYS]
         if JAPANESE.search(line):
             for m in IDENT.finditer(line):
                 if not m.group().endswith((".toml", ".csv", ".png", ".json")):
@@ -499,7 +512,8 @@ def test_every_page_fits_1366x768_and_shows_no_codes(daemon: Daemon, new_page: A
 
 def test_catalog_keys_are_caught() -> None:
     """The leak check itself: it finds what the issue found."""
-    for bad in ("電子証明書 valid", "ロック: auth", "交付通知書の確認 notice_scan", "結果 null", "書類 case.documents",
+    for bad in ("case.cert.valid", "queue.action.finish",
+                "電子証明書 valid", "ロック: auth", "交付通知書の確認 notice_scan", "結果 null", "書類 case.documents",
                 "renewal=False の確認", "D-DOC-1 交付通知書"):
         assert leaks(bad), bad
     for fine in ("電子証明書: 有効（2030-03-10まで）", "10:02 書類の確認（clerk1）", "AB1-234567",

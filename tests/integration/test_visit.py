@@ -22,7 +22,7 @@ from station.events import CardRead
 from station.services.audit import Actor
 from station.services.card_lookup import MemoryCardLookup
 from station.services.errors import Conflict
-from tests.integration.test_cases_service import record
+from tests.integration.test_cases_service import record, until
 
 CLERK = Actor("clerk1")
 STAFF = Actor("city1")
@@ -30,9 +30,10 @@ TODAY = dt.date(2026, 12, 1)
 
 
 @pytest.fixture
-def st(station: Station) -> Iterator[Station]:
-    station.cases.lookup = MemoryCardLookup([record(1), record(2), record(3, is_renewal=True)])
-    yield station
+def st(any_station: Station) -> Iterator[Station]:
+    """SQLite and PostgreSQL: the case's commit and the ticket's own transaction after it, on both."""
+    any_station.cases.lookup = MemoryCardLookup([record(1), record(2), record(3, is_renewal=True)])
+    yield any_station
 
 
 def tap(st: Station, expires_in: int = 1000, serial: int | None = 7) -> None:
@@ -40,7 +41,15 @@ def tap(st: Station, expires_in: int = 1000, serial: int | None = 7) -> None:
     info = CardInfo(card_present=True, is_my_number_card=True, cert_serial=serial,
                     cert_not_after=now + dt.timedelta(days=expires_in), auth_pin=PinState(3, False),
                     sign_pin=PinState(5, False), assist_pin=PinState(3, False))
-    st.bus.publish(CardRead(at=now, counter_id=1, verdict=card_verdict(info, now.date()).as_dict()))
+    publish_read(st, card_verdict(info, now.date()).as_dict())
+
+
+def publish_read(st: Station, verdict: dict[str, object]) -> None:
+    """A read on counter 1's reader, as the device manager publishes it; on PostgreSQL the event makes a
+    round trip through LISTEN/NOTIFY, so wait until this read has arrived."""
+    before = st.cases.card_on_reader(1)
+    st.bus.publish(CardRead(at=st.clock.now(), counter_id=1, verdict=verdict))
+    until(lambda: st.cases.card_on_reader(1) not in (None, before))
 
 
 def called(st: Station) -> int:
@@ -151,7 +160,7 @@ def test_a_locked_pin_continues_the_same_visit_with_the_pin_reset(st: Station) -
     info = CardInfo(card_present=True, is_my_number_card=True, cert_serial=3,
                     cert_not_after=now + dt.timedelta(days=900), auth_pin=PinState(0, True),
                     sign_pin=PinState(5, False), assist_pin=PinState(3, False))
-    st.bus.publish(CardRead(at=now, counter_id=1, verdict=card_verdict(info, now.date()).as_dict()))
+    publish_read(st, card_verdict(info, now.date()).as_dict())
     v = st.cases.card_tap(c.id, CLERK)
     assert v.outcome == "pin_reset_first"
     assert st.queue.get(t.id).state == "serving"  # the visit goes on
