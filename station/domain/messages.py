@@ -19,4 +19,3 @@ class Msg:
     @classmethod
     def of(cls, code: str, **params: Any) -> Msg:
         return cls(code, params)
-
