@@ -80,6 +80,7 @@ class Station:
         )
         self.cases = build_case_service(self)
         self.devices.renew_within_months = self.cases.catalog.rules.renew_within_months  # D-INS-3 from the catalog
+        self.cases.tickets = self.queue  # the visitor's case drives their ticket (issue 12)
         # phone desk, end of day, reports (issue 8), over the cases and the stock
         from station.services.endofday import EndOfDayService
         from station.services.phone import PhoneService

@@ -131,6 +131,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/cases/{case_id}/notice"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/documents"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/documents/all"): Policy(P.CASES),
+    ("POST", "/api/cases/{case_id}/documents/check"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/juki-check"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/card-tap"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/steps/{step}"): Policy(P.CASES),

@@ -21,6 +21,9 @@ AWAITING_STAFF = "awaiting_staff"
 HANDED_OVER = "handed_over"
 CLOSED = "closed"
 OPEN_STATES = (OPEN, AWAITING_STAFF)
+# Outcomes after which the same visitor goes on with a linked case at the same counter (the PIN reset or the
+# certificate renewal the insurance support found missing): the visit, and its ticket, are not over yet.
+CONTINUES = ("pin_reset_first", "renewal_first")
 
 ISSUANCE_STEPS = ("notice", "documents", "staff_check", "juki_check", "card_tap", "explained", "receipt_copy",
                   "issued")
@@ -41,6 +44,13 @@ UNDO_KEYS: Mapping[str, tuple[str, ...]] = {
     "notice": ("record",), "documents": ("presented", "verdict"), "juki_check": ("juki",),
     "card_tap": ("card",), "old_card_tap": ("old_card",), "pins_known": ("pins_known",),
 }
+
+
+def ends_visit(state: str, outcome: str | None) -> bool:
+    """Whether a case in this state ends the visitor's visit at the counter (and so finishes their ticket):
+    closed (issued, returned for documents, completed, cancelled) or handed to city staff, unless the
+    outcome sends the visitor on to a linked procedure here."""
+    return state not in OPEN_STATES and outcome not in CONTINUES
 
 
 def step_order(flow: str, is_renewal: bool, catalog_steps: Sequence[str]) -> list[str]:
@@ -142,6 +152,15 @@ def tap_outcome(flow: str, step: str, is_renewal: bool, verdict: Mapping[str, An
     if state != "valid":
         return TapOutcome(refusal=Msg("cases.cert_unchecked"))
     return TapOutcome(detail="cert=valid")
+
+
+def same_card_refusal(key: str, card_key: str | None, data: Mapping[str, Any]) -> Msg | None:
+    """A renewal takes two cards: the new one and the old one. The card tapped as one of them must not
+    be the card already recorded as the other (the same card lifted and tapped again)."""
+    other = (data.get("old_card" if key == "card" else "card") or {}).get("card_key")
+    if card_key is not None and other == card_key:
+        return Msg("visit.same_card_" + ("new" if key == "card" else "old"))
+    return None
 
 
 def collected_kinds(verdict: Mapping[str, Any] | None, juki: Mapping[str, Any] | None) -> list[str]:

@@ -264,6 +264,32 @@ class QueueService:
             self._add_service_time(view.business_date, view.category, _aware(t.started_at), now)
         return view
 
+    # --- the visitor's case drives the ticket (issue 12) ---------------------------------------------
+    def begin_service(self, ticket_id: int, counter_id: int | None, actor: Actor | None = None) -> TicketView | None:
+        """The clerk opened the called visitor's case: the ticket is now being served (its service time
+        starts). A ticket in any other state (still waiting, already served, finished) is left as it is."""
+        if self.get(ticket_id).state != q.TicketState.CALLED:
+            return None
+        try:
+            return self.act(ticket_id, q.Action.START, actor, counter_id=counter_id)
+        except Conflict:  # another screen moved it first: nothing to start
+            return None
+
+    def end_service(self, ticket_id: int, counter_id: int | None, actor: Actor | None = None) -> TicketView | None:
+        """The visitor's case closed (issued, returned for documents, handed over, completed): the ticket
+        finishes and the counter is free for the next call. A called ticket whose case never started
+        service is started and finished; a ticket already finished or back in the queue is left alone."""
+        state = self.get(ticket_id).state
+        try:
+            if state == q.TicketState.CALLED:
+                self.act(ticket_id, q.Action.START, actor, counter_id=counter_id)
+                state = q.TicketState.SERVING
+            if state == q.TicketState.SERVING:
+                return self.act(ticket_id, q.Action.FINISH, actor, counter_id=counter_id)
+        except Conflict:
+            return None
+        return None
+
     def _locked(self, s: Session, ticket_id: int) -> tuple[Any, repo.Prints]:
         """The ticket under a row lock (PostgreSQL), with its print status read in the same statement."""
         found = repo.locked(s, ticket_id)

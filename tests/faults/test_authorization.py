@@ -109,6 +109,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/cases/{case_id}/notice"): {C, S, T},
     ("POST", "/api/cases/{case_id}/documents"): {C, S, T},
     ("POST", "/api/cases/{case_id}/documents/all"): {C, S, T},
+    ("POST", "/api/cases/{case_id}/documents/check"): {C, S, T},
     ("POST", "/api/cases/{case_id}/juki-check"): {C, S, T},
     ("POST", "/api/cases/{case_id}/card-tap"): {C, S, T},
     ("POST", "/api/cases/{case_id}/steps/{step}"): {C, S, T},
