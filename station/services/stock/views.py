@@ -64,6 +64,7 @@ class CardSummary(_View):
     box: int | None
     position: int | None
     box_label: str | None
+    notice_note: str | None = Field(None, description="what the back office wrote on the notice (D-BO-3)")
 
 
 class CardView(CardSummary):
@@ -136,3 +137,48 @@ class ApplicationStatus(_View):
     handover_suggested: bool = Field(description="over stale_application_days and still not mailed")
     message_ja: str
     message_en: str
+
+
+class RangeResult(_View):
+    """A step applied to many cards at once (a range of manufacturing numbers, a box, or a scan list)."""
+
+    to: str
+    moved: int
+    manufacturing_nos: list[str] = Field(description="the cards moved, in manufacturing order")
+    skipped: dict[str, int] = Field(description="status → cards left alone because the step is not allowed")
+    mailed_on: date | None = None
+    receipt_deadline: date | None = None
+
+
+class NoticeCheck(_View):
+    """A 交付通知書 scanned against the card it should go with (D-BO-1): a mismatch is loud on screen."""
+
+    match: bool
+    notice_no: str
+    card_manufacturing_no: str
+    card_notice_no: str
+    message_ja: str
+    message_en: str
+
+
+class CardPage(_View):
+    """One page of a card list (overdue, stale, by status): no personal data."""
+
+    kind: str
+    page: int
+    per_page: int
+    total: int
+    pages: int
+    items: list[CardSummary]
+
+
+class ShelfFind(_View):
+    """Where a card is, for the clerk fetching it (D-ISS-1): box and position, shown in large type."""
+
+    manufacturing_no: str
+    notice_no: str
+    status: str
+    status_ja: str
+    box_label: str | None
+    position: int | None
+    on_shelf: bool
