@@ -104,6 +104,10 @@ class Station:
         self.admin.reload()
         if self.simulated:
             self.auth.ensure_demo_users()  # documented demo logins (README), simulator mode only
+            if self.with_devices:  # the daemon (`station run --simulate`): the sample cards, ready to issue
+                from station.config import REPO_CONFIG_DIR
+
+                self.stock.seed_demo_ready(REPO_CONFIG_DIR / "samples" / "card_issuance_list_utf8.csv")
         if self.event_transport is not None:
             self.event_transport.start()
             self.bus.transport = self.event_transport

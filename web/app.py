@@ -52,6 +52,9 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     from web.routers import phone, reports  # phone desk, reports, end of day (issue 8)
     app.include_router(phone.router)
     app.include_router(reports.router)
+    from web.routers import stock_print  # A4 sheets of the back office (issue 14)
+
+    app.include_router(stock_print.router)
     if station.simulated:
         from web.routers import sim
 

@@ -117,6 +117,14 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/stock/boxes/{box}"): Policy(P.BACK_OFFICE),
     ("GET", "/api/stock/boxes/{box}/label.png"): Policy(P.BACK_OFFICE),
     ("GET", "/stock"): Policy(P.BACK_OFFICE, None, "back-office stock screen"),
+    # the back office by scan (issue 14)
+    ("POST", "/api/stock/steps"): Policy(P.BACK_OFFICE, None, "a lifecycle step for a range, box or scans"),
+    ("POST", "/api/stock/notice-check"): Policy(P.BACK_OFFICE, None, "notice against card (D-BO-1)"),
+    ("POST", "/api/stock/cards/{card}/note"): Policy(P.BACK_OFFICE, None, "note written on the notice"),
+    ("GET", "/api/stock/lists/{kind}"): Policy(P.BACK_OFFICE),
+    ("GET", "/api/stock/counts"): Policy(P.BACK_OFFICE),
+    ("GET", "/api/stock/locate/{ref}"): Policy(P.BACK_OFFICE, None, "box and position only (D-ISS-1)"),
+    ("GET", "/stock/print/{sheet}"): Policy(P.BACK_OFFICE, None, "A4 lists and forms (D-BO-5)"),
     # --- counter cases (issue 7): clerks work them; personal working data until the handover closes ----
     ("GET", "/api/cases/catalog"): Policy(P.CASES, None, "procedures and document rules"),
     ("GET", "/api/cases/counts"): Policy(P.CASES, None, "per-day counts (no personal data)"),

@@ -259,3 +259,17 @@ def has_any_batch(s: Session) -> bool:
 
 def of_batch(s: Session, batch_id: int) -> list[Card]:
     return list(s.scalars(select(Card).where(Card.batch_id == batch_id).order_by(Card.manufacturing_no)))
+
+
+def awaiting(s: Session, statuses: Iterable[str], limit: int) -> list[Card]:
+    """Cards waiting for their holder, soonest deadline first (the counter's notice list)."""
+    return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)))
+                          .order_by(Card.receipt_deadline, Card.manufacturing_no).limit(limit)))
+
+
+def issued_between(s: Session, start: datetime, end: datetime) -> list[tuple[Card, datetime]]:
+    """Cards handed over in [start, end), with when (from their lifecycle events)."""
+    rows = s.execute(select(Card, CardEvent.at).join(CardEvent, CardEvent.card_id == Card.id)
+                     .where(CardEvent.to_status == CardStatus.ISSUED.value, CardEvent.at >= start,
+                            CardEvent.at < end).order_by(CardEvent.at))
+    return [(c, at) for c, at in rows]

@@ -56,6 +56,13 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/tickets/{ticket_id}/reprint"): {C, S},
     ("POST", "/api/tickets/{ticket_id}/take-over"): {C, S},
     ("POST", "/api/stock/import"): {C, S},
+    ("POST", "/api/stock/steps"): {C, S},
+    ("POST", "/api/stock/notice-check"): {C, S},
+    ("POST", "/api/stock/cards/{card}/note"): {C, S},
+    ("GET", "/api/stock/lists/{kind}"): {C, S},
+    ("GET", "/api/stock/counts"): {C, S},
+    ("GET", "/api/stock/locate/{ref}"): {C, S},
+    ("GET", "/stock/print/{sheet}"): {C, S},
     ("GET", "/api/stock/cards/{notice_or_mfg}"): {C, T},  # personal fields: only who handles the case
     ("GET", "/api/stock/cards/{card}/history"): {C, S},
     ("POST", "/api/stock/cards/{card}/transition"): {C, S},

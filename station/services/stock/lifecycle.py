@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from station.clock import Clock
+    from station.services.stock.sheets import PrintSheet
     from station.store.models_stock import Card
     from station.store.uow import UnitOfWork
 
@@ -190,6 +191,12 @@ class StockLifecycle:
                              status_ja=rules.STATUS_JA[CardStatus(c.status)],
                              box_label=make_box_label(c.box) if c.box else None, position=c.position,
                              on_shelf=c.box is not None)
+
+    def sheet(self, sheet: str, day: date | None = None, lang: str = "ja") -> PrintSheet:
+        """A printable A4 sheet (D-BO-3, D-BO-5): see station.services.stock.sheets."""
+        from station.services.stock.sheets import build_sheet
+
+        return build_sheet(self, sheet, day or self.today(), lang)  # type: ignore[arg-type]
 
     # --- simulator mode ---------------------------------------------------------------------------------
     def seed_demo_ready(self, path: Path, actor: Actor | None = None) -> int:
