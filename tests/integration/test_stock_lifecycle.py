@@ -61,3 +61,37 @@ def test_demo_stock_is_ready_once(station: Station) -> None:
     assert n == 20
     assert station.stock.status_counts()["ready"] == 20
     assert station.stock.seed_demo_ready(SAMPLES / "card_issuance_list_utf8.csv") == 0
+
+
+def test_steps_lists_and_a4_sheets_over_http(station: Station) -> None:
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    recs = fake_records(6)
+    station.stock.import_bytes(write_stock_csv(recs), "a.csv", CLERK)
+    with TestClient(create_app(station, manage_lifecycle=False)) as c:
+        r = c.post("/api/stock/steps", json={"to": "inspected", "box": 1})
+        assert r.status_code == 200 and r.json()["moved"] == 6
+        r = c.post("/api/stock/steps", json={"to": "mailed", "first": recs[0].manufacturing_no,
+                                             "last": recs[-1].manufacturing_no, "date": "2026-12-01"})
+        assert r.json()["moved"] == 6 and r.json()["receipt_deadline"] == "2027-03-01"
+        r = c.post("/api/stock/steps", json={"to": "issued", "refs": [recs[0].notice_no]})
+        assert r.status_code == 409 and "交付前設定" in r.json()["detail"]["message_ja"]  # refused with the reason
+        bad = c.post("/api/stock/notice-check", json={"notice": recs[1].notice_no, "card": recs[0].manufacturing_no})
+        assert bad.json()["match"] is False
+        c.post(f"/api/stock/cards/{recs[2].notice_no}/note", json={"note": "再交付分"})
+        page = c.get("/api/stock/lists/mailed", params={"per_page": 4, "page": 2}).json()
+        assert (page["total"], page["pages"], len(page["items"])) == (6, 2, 2)
+        assert c.get(f"/api/stock/locate/{recs[3].notice_no}").json()["box_label"] == "BOX-0001"
+        mailing = c.get("/stock/print/mailing", params={"date": "2026-12-01"})
+        assert mailing.status_code == 200 and "交付通知書 発送一覧" in mailing.text
+        assert recs[5].notice_no in mailing.text and "再交付分" in mailing.text and "2027-03-01" in mailing.text
+        for sheet, words in (("notices", "受取期限つき"), ("shelf", "BOX-0001"), ("pin_guide", "数字4桁"),
+                             ("checksheet", "本人確認書類の原本"), ("overdue", "受取期限切れ"), ("stale", "未発送"),
+                             ("issued", "交付控")):
+            r = c.get(f"/stock/print/{sheet}")
+            assert r.status_code == 200 and words in r.text, sheet
+            assert "@page" not in r.text and "backoffice.css" in r.text  # A4 comes from the print stylesheet
+        assert c.get("/stock/print/nothing").status_code == 404
+        assert "Issuance notices mailed" in c.get("/stock/print/mailing", params={"lang": "en"}).text
