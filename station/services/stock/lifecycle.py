@@ -22,7 +22,7 @@ from station.domain.card_record import CardStatus
 from station.messages import both
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
-from station.services.stock.views import CardPage, CardSummary, NoticeCheck, RangeResult, ShelfFind
+from station.services.stock.views import CardPage, CardSummary, NoticeCheck, RangeResult, ShelfFind, summary_of
 from station.store import stock_repo as repo
 
 if TYPE_CHECKING:
@@ -141,8 +141,6 @@ class StockLifecycle:
 
     def set_note(self, card_ref: str, note: str, actor: Actor | None = None) -> CardSummary:
         """What the back office wrote on the notice (reissue note …), kept with the card (D-BO-3)."""
-        from station.services.stock.service import summary_of
-
         actor = actor or Actor.system()
         note = note.strip()
         if len(note) > 200:
@@ -159,8 +157,6 @@ class StockLifecycle:
     # --- lists and the shelf ----------------------------------------------------------------------------
     def card_page(self, kind: str, page: int = 1, per_page: int = 50) -> CardPage:
         """One page of a list: overdue (past the receipt deadline), stale (D-TEL-4) or cards in one status."""
-        from station.services.stock.service import summary_of
-
         if kind not in LIST_KINDS:
             raise NotFound("stock.list.unknown", params={"kind": kind, "known": ", ".join(LIST_KINDS)})
         page, per_page = max(1, page), max(1, min(MAX_PER_PAGE, per_page))

@@ -41,29 +41,14 @@ from station.services.stock.views import (
     CardView,
     MailResult,
     SlotView,
+    _summary_fields,
+    summary_of,
 )
 from station.store import stock_repo as repo
 from station.store.models_stock import Card, CardEvent
 from station.store.uow import UnitOfWork
 
 ProgressFn = repo.ProgressFn
-
-
-def _summary_fields(c: Any) -> dict[str, Any]:
-    """From a Card or a Core row of the cards table (same attribute names)."""
-    return dict(
-        id=c.id, manufacturing_no=c.manufacturing_no, notice_no=c.notice_no, application_id=c.application_id,
-        application_date=c.application_date, notice_type=c.notice_type, is_renewal=c.is_renewal,
-        has_juki_card=c.has_juki_card, delivery_lot=c.delivery_lot, status=c.status,
-        status_ja=rules.STATUS_JA[CardStatus(c.status)], defect_reason=c.defect_reason,
-        return_reason=c.return_reason, mailed_on=c.mailed_on, receipt_deadline=c.receipt_deadline,
-        box=c.box, position=c.position, box_label=make_box_label(c.box) if c.box else None,
-        notice_note=c.notice_note,
-    )
-
-
-def summary_of(c: Card) -> CardSummary:
-    return CardSummary(**_summary_fields(c))
 
 
 class StockService(StockImport, StockLifecycle):

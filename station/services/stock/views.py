@@ -7,9 +7,12 @@ Personal fields (name_kana, birth_date) exist only on `CardView`, the single-car
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from station.domain import stock as rules
+from station.domain.barcodes import make_box_label
 from station.domain.card_record import CardRecord, CardStatus, NoticeType
 
 
@@ -182,3 +185,21 @@ class ShelfFind(_View):
     box_label: str | None
     position: int | None
     on_shelf: bool
+
+
+def _summary_fields(c: Any) -> dict[str, Any]:
+    """From a Card or a Core row of the cards table (same attribute names)."""
+    return dict(
+        id=c.id, manufacturing_no=c.manufacturing_no, notice_no=c.notice_no, application_id=c.application_id,
+        application_date=c.application_date, notice_type=c.notice_type, is_renewal=c.is_renewal,
+        has_juki_card=c.has_juki_card, delivery_lot=c.delivery_lot, status=c.status,
+        status_ja=rules.STATUS_JA[CardStatus(c.status)], defect_reason=c.defect_reason,
+        return_reason=c.return_reason, mailed_on=c.mailed_on, receipt_deadline=c.receipt_deadline,
+        box=c.box, position=c.position, box_label=make_box_label(c.box) if c.box else None,
+        notice_note=c.notice_note,
+    )
+
+
+def summary_of(c: Any) -> CardSummary:
+    """A Card row as lists show it (no personal data)."""
+    return CardSummary(**_summary_fields(c))
