@@ -89,6 +89,10 @@ class Station:
 
         self.phone = PhoneService(settings, self.sessions, self.clock, self.bus, self.cases, self.stock, self.uow)
         self.end_of_day = EndOfDayService(settings, self.sessions, self.clock, self.cases, self.phone, self.uow)
+        from station.services.followup import FollowupService  # city staff's follow-through (issue 14)
+
+        self.followup = FollowupService(self.sessions, self.clock, self.uow, self.cases, self.end_of_day)
+        self.end_of_day.has_receipt = self.followup.has_receipt
         self.reports = ReportService(settings, self.sessions, self.clock, self.cases, self.phone, self.end_of_day)
         from station.services.admin import AdminService  # live configuration (issue 5)
 

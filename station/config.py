@@ -129,6 +129,9 @@ class BackOfficeSettings(BaseModel):
 
     # `station purge`: personal data of business days older than this many days is purged (once handed over).
     retention_days: int = Field(7, ge=0, le=365)
+    # City staff confirm receiving the day's collected papers (per kind and count) before the day is
+    # handed over and purged (issue 14); false only for an office where staff sign the paper checklist.
+    require_staff_receipt: bool = True
 
 
 class PrinterSettings(BaseModel):

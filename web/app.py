@@ -55,6 +55,9 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     from web.routers import stock_print  # A4 sheets of the back office (issue 14)
 
     app.include_router(stock_print.router)
+    from web.routers import followup  # city staff's follow-through (issue 14)
+
+    app.include_router(followup.router)
     if station.simulated:
         from web.routers import sim
 

@@ -158,6 +158,18 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/handovers/{handover_id}/take"): Policy(P.HANDOVER),
     ("POST", "/api/handovers/{handover_id}/close"): Policy(P.HANDOVER, None, "close: purges the case (D-ALL-2)"),
     ("GET", "/staff"): Policy(P.HANDOVER, None, "city-staff screen"),
+    # city staff's follow-through (issue 14): outcomes and counts carry codes only
+    ("GET", "/api/followup/outcomes"): Policy(P.HANDOVER),
+    ("POST", "/api/followup/handovers/{handover_id}/close"): Policy(P.HANDOVER, None, "close with outcome, purge"),
+    ("POST", "/api/followup/handovers/{handover_id}/callback"): Policy(P.HANDOVER, None, "promise a call-back"),
+    ("GET", "/api/followup/callbacks"): Policy(P.HANDOVER),
+    ("POST", "/api/followup/callbacks/{callback_id}/done"): Policy(P.HANDOVER, None, "called back: close, purge"),
+    ("POST", "/api/followup/urgent"): Policy(P.CASES, None, "trouble or police raised at a counter (D-GUI-2)"),
+    ("GET", "/api/followup/urgent"): Policy(AUTHENTICATED, None, "open alerts (kind, counter, time)"),
+    ("POST", "/api/followup/urgent/{alert_id}/ack"): Policy(AUTHENTICATED, None, "a person acknowledges"),
+    ("GET", "/api/followup/receipt"): Policy(P.HANDOVER, None, "the day's papers per kind (counts)"),
+    ("POST", "/api/followup/receipt"): Policy(P.HANDOVER, None, "city staff received the papers (D-BO-6)"),
+    ("GET", "/api/followup/counts"): Policy(AUTHENTICATED, None, "counts only"),
     ("GET", "/counter/{counter_id}/case"): Policy(P.QUEUE_OPERATE, "counter", "the counter's current case"),
     ("GET", "/counter/{counter_id}/case/{case_id}"): Policy(P.QUEUE_OPERATE, "counter", "case screen (panel)"),
     # --- phone desk (D-TEL), reports (D-ALL-1), end of day and purge (D-BO-6, D-ALL-2): issue 8 ------------

@@ -111,7 +111,8 @@ def test_a_delivery_from_inspection_to_issued_and_returned(daemon: Daemon, user:
     # find by scan: box and position in large type
     page.keyboard.press("F7")
     scan(page, RECS[1].notice_no)
-    expect(page.locator("#bo-find-box")).to_have_text("BOX-" + str(card(daemon, page, RECS[1].notice_no)["box"]).zfill(4))
+    box = card(daemon, page, RECS[1].notice_no)["box"]
+    expect(page.locator("#bo-find-box")).to_have_text(f"BOX-{box:04d}")
     # one returned (cancelled)
     page.keyboard.press("F6")
     page.locator("#bo-reason").select_option("cancelled")
