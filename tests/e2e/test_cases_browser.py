@@ -258,6 +258,7 @@ def test_handover_taken_and_closed_purges(daemon: Daemon, stock: list[Any], user
     row.locator('[data-act="take"]').click()
     expect(row).to_have_attribute("data-state", "taken")
     row.locator('[data-act="close"]').click()
+    staff.locator("#close-confirm").click()  # closing asks once, with the outcome (issue 14)
     expect(staff.locator('#handovers tr:has-text("強い苦情")')).to_have_count(0)
     expect(staff.locator("#s-toast")).to_contain_text("個人情報を削除しました")
     db = sqlite3.connect(f"file:{daemon.data_dir / 'station.db'}?mode=ro", uri=True)
