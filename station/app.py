@@ -25,6 +25,7 @@ from station.services.printing import PrintSpooler
 from station.services.queue import QueueService
 from station.services.stock import StockService
 from station.store.db import make_engine, make_session_factory, upgrade
+from station.store.events_repo import event_transport_for
 from station.store.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -64,11 +65,7 @@ class Station:
         self.sessions = make_session_factory(self.engine)
         self.read_sessions = make_session_factory(self.engine, read_only=True)
         self.bus = EventBus()
-        self.event_transport = None
-        if self.engine.dialect.name == "postgresql":
-            from station.store.pg_events import PgEventTransport
-
-            self.event_transport = PgEventTransport(self.engine, self.bus)
+        self.event_transport = event_transport_for(self.engine, self.bus)
         self.printer: ReceiptPrinter | None = None
         self.rig: SimulatorRig | None = None
         self.spooler = PrintSpooler(settings, self.sessions, self.clock, self.bus, lambda: self.printer)
