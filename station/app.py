@@ -94,6 +94,9 @@ class Station:
         from station.services.admin import AdminService  # live configuration (issue 5)
 
         self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)
+        from station.services.busy import BusyService  # busy-time mode (issue 14)
+
+        self.busy = BusyService(settings, self.sessions, self.clock, self.uow, self.admin)
         self._started = False
 
     # lifecycle ------------------------------------------------------------------------------------

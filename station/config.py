@@ -134,6 +134,18 @@ class BackOfficeSettings(BaseModel):
     require_staff_receipt: bool = True
 
 
+class BusySettings(BaseModel):
+    """Busy-time mode (混雑時体制, D-OTH-5, D-APP-2): one switch applies this named preset."""
+
+    name_ja: str = "混雑時体制"
+    name_en: str = "Busy-time mode"
+    # counter id → the categories it serves while the mode is on; empty = every counter serves every category.
+    counters: dict[int, list[str]] = Field(default_factory=dict)
+    # What the city runs while busy (D-APP-2): tablet-assisted applications and express issuance (特急発行).
+    tablet_applications: bool = True
+    express_issuance: bool = True
+
+
 class PrinterSettings(BaseModel):
     connection: Literal["simulator", "network", "serial", "usb", "none"] = "simulator"
     host: str = "127.0.0.1"
@@ -225,6 +237,7 @@ class StationSettings(BaseSettings):
     queue: QueueSettings = QueueSettings()
     stock: StockSettings = StockSettings()
     backoffice: BackOfficeSettings = BackOfficeSettings()
+    busy: BusySettings = BusySettings()
     devices: DeviceSettings = DeviceSettings()
     categories: list[CategorySettings] = Field(default_factory=default_categories)
     counters: list[CounterSettings] = Field(default_factory=default_counters)

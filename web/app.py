@@ -58,6 +58,9 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     from web.routers import followup  # city staff's follow-through (issue 14)
 
     app.include_router(followup.router)
+    from web.routers import busy  # busy-time mode (issue 14)
+
+    app.include_router(busy.router)
     if station.simulated:
         from web.routers import sim
 

@@ -170,6 +170,9 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/followup/receipt"): Policy(P.HANDOVER, None, "the day's papers per kind (counts)"),
     ("POST", "/api/followup/receipt"): Policy(P.HANDOVER, None, "city staff received the papers (D-BO-6)"),
     ("GET", "/api/followup/counts"): Policy(AUTHENTICATED, None, "counts only"),
+    ("GET", "/api/busy"): _open("busy-time mode banner: panels, kiosk, display"),
+    ("PUT", "/api/busy"): Policy(P.BUSY_MODE, None, "混雑時体制 on/off (supervisor, city staff)"),
+    ("GET", "/api/busy/counts"): Policy(AUTHENTICATED, None, "minutes on (counts only)"),
     ("GET", "/counter/{counter_id}/case"): Policy(P.QUEUE_OPERATE, "counter", "the counter's current case"),
     ("GET", "/counter/{counter_id}/case/{case_id}"): Policy(P.QUEUE_OPERATE, "counter", "case screen (panel)"),
     # --- phone desk (D-TEL), reports (D-ALL-1), end of day and purge (D-BO-6, D-ALL-2): issue 8 ------------

@@ -63,10 +63,20 @@ def upgrade() -> None:
         sa.Column("mismatches", sa.Text(), nullable=False),
         sa.Column("note", sa.String(length=200), nullable=False),
     )
+    op.create_table(
+        "busy_periods",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("started_at", ts, nullable=False, index=True),
+        sa.Column("started_by", sa.String(length=64), nullable=False),
+        sa.Column("ended_at", ts, nullable=True),
+        sa.Column("ended_by", sa.String(length=64), nullable=True),
+        sa.Column("preset", sa.Text(), nullable=False),
+        sa.Column("saved", sa.Text(), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    for table in ("staff_receipts", "handover_callbacks", "urgent_alerts", "handover_outcomes"):
+    for table in ("busy_periods", "staff_receipts", "handover_callbacks", "urgent_alerts", "handover_outcomes"):
         op.drop_table(table)
     with op.batch_alter_table("cards") as b:
         b.drop_column("notice_note")
