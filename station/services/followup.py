@@ -23,7 +23,14 @@ from station.messages import both
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
 from station.store import followup_repo as repo
-from station.store.models_followup import Callback, HandoverOutcome, StaffReceipt, UrgentAlert
+from station.store.models_followup import (
+    Callback,
+    HandoverForward,
+    HandoverOutcome,
+    Preprint,
+    StaffReceipt,
+    UrgentAlert,
+)
 from station.store.uow import UnitOfWork
 
 
@@ -89,6 +96,30 @@ class ReceiptView(_View):
     note: str
 
 
+class PreprintView(_View):
+    """A reissued application form waiting at (or given at) a counter (D-APP-3)."""
+
+    handover_id: int
+    counter_id: int | None
+    ticket_number: str | None
+    printed_at: datetime
+    printed_by: str
+    given_at: datetime | None
+    given_by: str | None
+
+
+class HeldView(_View):
+    """A handover held for the 業務管理者 (D-OTH-4): what it is about, never what the visitor said."""
+
+    handover_id: int
+    reason: str
+    reason_ja: str
+    reason_en: str
+    counter_id: int | None
+    ticket_number: str | None
+    requested_at: datetime
+
+
 class FollowupCounts(_View):
     date: date
     outcomes: dict[str, int]
@@ -99,6 +130,8 @@ class FollowupCounts(_View):
     callbacks_open: int
     receipt: bool
     receipt_mismatches: int
+    preprints_printed: int = 0
+    preprints_given: int = 0
 
 
 def _conflict(e: rules.FollowupRuleError) -> Invalid:
@@ -213,6 +246,84 @@ class FollowupService:
         return CallbackView(id=c.id, handover_id=c.handover_id, promised_at=c.promised_at, created_by=c.created_by,
                             done_at=c.done_at, done_by=c.done_by, late=c.done_at is None and now > c.promised_at)
 
+    # --- the 業務管理者 in the loop (D-OTH-4) -------------------------------------------------------------
+    def held_for_manager(self) -> list[HeldView]:
+        """Handovers the 業務管理者 must report to city staff first (integrated terminal, J-LIS), not yet passed on."""
+        waiting = [h for h in self.cases.handovers(("waiting",)) if rules.needs_manager_first(h.reason)]
+        with self.sessions() as s:
+            done = repo.forwarded(s, [h.id for h in waiting])
+        return [HeldView(handover_id=h.id, reason=h.reason, reason_ja=h.reason_ja, reason_en=h.reason_en,
+                         counter_id=h.counter_id, ticket_number=h.ticket_number, requested_at=h.requested_at)
+                for h in waiting if h.id not in done]
+
+    def forward(self, handover_id: int, actor: Actor) -> list[HeldView]:
+        """The 業務管理者 reported it and hands it over: city staff see it now. Returns what is still held."""
+        h = self.cases.get_handover(handover_id)
+        if not rules.needs_manager_first(h.reason):
+            raise Conflict("followup.not_for_manager")
+        now = self.clock.now()
+        with self.uow.change() as ch:
+            if repo.forwarded(ch.session, [handover_id]):
+                raise Conflict("followup.forwarded_already")
+            repo.add(ch.session, HandoverForward(handover_id=handover_id, forwarded_at=now, forwarded_by=actor.name))
+            ch.audit(now, actor, "handover.forward", f"handover:{handover_id}", f"reason={h.reason}")
+            ch.publish(HandoverUpdated(at=now, handover_id=handover_id, case_id=h.case_id, counter_id=h.counter_id,
+                                       reason=h.reason, state=h.state))
+        return self.held_for_manager()
+
+    # --- preprints (D-APP-3) ---------------------------------------------------------------------------
+    def preprint_printed(self, handover_id: int, actor: Actor) -> PreprintView:
+        """City staff printed the reissued form: it waits at the visitor's counter (the ID is still held)."""
+        h = self.cases.get_handover(handover_id)
+        if h.reason != "preprint":
+            raise Conflict("followup.not_preprint")
+        if h.state == "closed":
+            raise Conflict("cases.handover_closed", state=h.state)
+        if h.state == "waiting":
+            h = self.cases.take(handover_id, actor)
+        now = self.clock.now()
+        with self.uow.change() as ch:
+            if repo.preprint(ch.session, handover_id) is not None:
+                raise Conflict("followup.preprint_printed_already")
+            p = repo.add(ch.session, Preprint(handover_id=handover_id, business_date=business_date(now),
+                                              counter_id=h.counter_id, ticket_number=h.ticket_number,
+                                              printed_at=now, printed_by=actor.name))
+            ch.audit(now, actor, "preprint.printed", f"handover:{handover_id}", f"counter={h.counter_id}")
+            ch.publish(HandoverUpdated(at=now, handover_id=handover_id, case_id=h.case_id, counter_id=h.counter_id,
+                                       reason=h.reason, state="printed"))
+            return self._pp_view(p)
+
+    def preprint_given(self, handover_id: int, actor: Actor) -> PreprintView:
+        """The clerk gave the form to the visitor (and their ID back): the handover closes and is purged."""
+        with self.sessions() as s:
+            p = repo.preprint(s, handover_id)
+            if p is None:
+                raise NotFound("followup.no_preprint", params={"id": handover_id})
+            if p.given_at is not None:
+                raise Conflict("followup.preprint_given_already")
+
+        def mark(ch: Any, now: datetime) -> None:
+            row = repo.preprint(ch.session, handover_id, lock=True)
+            assert row is not None
+            row.given_at, row.given_by = now, actor.name
+            ch.audit(now, actor, "preprint.given", f"handover:{handover_id}", f"counter={row.counter_id}")
+
+        self._close(handover_id, "preprint_printed", "", actor, extra=mark)
+        with self.sessions() as s:
+            row = repo.preprint(s, handover_id)
+            assert row is not None
+            return self._pp_view(row)
+
+    def preprints(self, counter_id: int | None = None, pending_only: bool = True) -> list[PreprintView]:
+        with self.sessions() as s:
+            return [self._pp_view(p) for p in repo.preprints(s, counter_id, pending_only)]
+
+    @staticmethod
+    def _pp_view(p: Preprint) -> PreprintView:
+        return PreprintView(handover_id=p.handover_id, counter_id=p.counter_id, ticket_number=p.ticket_number,
+                            printed_at=p.printed_at, printed_by=p.printed_by, given_at=p.given_at,
+                            given_by=p.given_by)
+
     # --- urgent -----------------------------------------------------------------------------------------
     def raise_urgent(self, kind: str, counter_id: int | None, actor: Actor) -> UrgentView:
         """Trouble or police at a counter (D-GUI-2): loud on every city-staff and supervisor screen."""
@@ -312,9 +423,11 @@ class FollowupService:
             alerts = repo.urgent_of_day(s, day)
             cbs = repo.callbacks(s, day, open_only=False)
             r = repo.receipt(s, day)
+            pps = repo.preprints_of_day(s, day)
         acked = [a.ack_seconds for a in alerts if a.ack_seconds is not None]
         return FollowupCounts(date=day, outcomes=outcomes, urgent_raised=len(alerts), urgent_acknowledged=len(acked),
                               urgent_ack_seconds_max=max(acked) if acked else None,
                               callbacks_done=sum(1 for c in cbs if c.done_at), callbacks_open=sum(
                                   1 for c in cbs if not c.done_at),
-                              receipt=r is not None, receipt_mismatches=len(json.loads(r.mismatches)) if r else 0)
+                              receipt=r is not None, receipt_mismatches=len(json.loads(r.mismatches)) if r else 0,
+                              preprints_printed=len(pps), preprints_given=sum(1 for p in pps if p.given_at))

@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from station.store.models_followup import Callback, HandoverOutcome, StaffReceipt, UrgentAlert
+from station.store.models_followup import (
+    Callback,
+    HandoverForward,
+    HandoverOutcome,
+    Preprint,
+    StaffReceipt,
+    UrgentAlert,
+)
 
 
 def _locked(s: Session, stmt: Any, lock: bool) -> Any:
@@ -67,3 +74,28 @@ def callbacks(s: Session, day: date | None, open_only: bool) -> list[Callback]:
 # --- the end-of-day receipt -------------------------------------------------------------------------
 def receipt(s: Session, day: date) -> StaffReceipt | None:
     return s.get(StaffReceipt, day)
+
+
+# --- preprints (D-APP-3) ----------------------------------------------------------------------------
+def preprint(s: Session, handover_id: int, lock: bool = False) -> Preprint | None:
+    return s.scalars(_locked(s, select(Preprint).where(Preprint.handover_id == handover_id), lock)).first()
+
+
+def preprints(s: Session, counter_id: int | None, pending_only: bool) -> list[Preprint]:
+    stmt = select(Preprint).order_by(Preprint.printed_at)
+    if counter_id is not None:
+        stmt = stmt.where(Preprint.counter_id == counter_id)
+    if pending_only:
+        stmt = stmt.where(Preprint.given_at.is_(None))
+    return list(s.scalars(stmt))
+
+
+def preprints_of_day(s: Session, day: date) -> list[Preprint]:
+    return list(s.scalars(select(Preprint).where(Preprint.business_date == day)))
+
+
+# --- the 業務管理者's forwarding (D-OTH-4) -------------------------------------------------------------
+def forwarded(s: Session, handover_ids: list[int]) -> set[int]:
+    if not handover_ids:
+        return set()
+    return set(s.scalars(select(HandoverForward.handover_id).where(HandoverForward.handover_id.in_(handover_ids))))

@@ -65,3 +65,27 @@ class StaffReceipt(Base):
     received: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     mismatches: Mapped[str] = mapped_column(Text, nullable=False, default="[]")
     note: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+
+class Preprint(Base):
+    """A reissued application form (preprint, D-APP-3): requested at a counter, printed by city staff, given
+    to the visitor at that counter. Numbers and times only."""
+
+    __tablename__ = "preprints"
+    handover_id: Mapped[int] = mapped_column(ForeignKey("case_handovers.id", ondelete="CASCADE"), primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    counter_id: Mapped[int | None] = mapped_column(Integer)
+    ticket_number: Mapped[str | None] = mapped_column(String(16))
+    printed_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    printed_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    given_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    given_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class HandoverForward(Base):
+    """D-OTH-4: a handover the 業務管理者 reported and passed on to city staff (held for them until then)."""
+
+    __tablename__ = "handover_forwards"
+    handover_id: Mapped[int] = mapped_column(ForeignKey("case_handovers.id", ondelete="CASCADE"), primary_key=True)
+    forwarded_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    forwarded_by: Mapped[str] = mapped_column(String(64), nullable=False)

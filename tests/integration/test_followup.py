@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from station.app import Station
 from station.clock import ManualClock
 from station.services.audit import Actor
-from station.services.errors import Conflict, Invalid
+from station.services.errors import Conflict, Invalid, NotFound
 from station.store.models_cases import Handover
 
 CLERK = Actor("clerk-a")
@@ -100,3 +100,33 @@ def test_migration_matches_the_models(any_station: Station) -> None:
     mine = [d for d in diffs if any(t in repr(d) for t in ("handover_outcomes", "urgent_alerts",
                                                             "handover_callbacks", "staff_receipts", "notice_note"))]
     assert mine == []
+
+
+def test_preprint_from_request_to_the_form_given(station: Station) -> None:
+    case = station.cases.open(1, CLERK, "preprint")
+    station.cases.tick(case.id, "id_taken", CLERK)
+    done = station.cases.complete(case.id, None, CLERK, "申請書を紛失")
+    hid = int(done.handover["id"])  # type: ignore[index]
+    with pytest.raises(NotFound):
+        station.followup.preprint_given(hid, CLERK)  # not printed yet
+    p = station.followup.preprint_printed(hid, STAFF)
+    assert p.counter_id == 1 and [x.handover_id for x in station.followup.preprints(1)] == [hid]
+    given = station.followup.preprint_given(hid, CLERK)
+    assert given.given_by == CLERK.name and station.followup.preprints(1) == []
+    assert station.cases.get_handover(hid).state == "closed"
+    c = station.followup.counts()
+    assert (c.preprints_printed, c.preprints_given, c.outcomes) == (1, 1, {"preprint_printed": 1})
+
+
+def test_integrated_terminal_goes_through_the_manager_first(station: Station) -> None:
+    case = station.cases.open(1, CLERK, "issuance")
+    v = station.cases.handover(case.id, "integrated_terminal", CLERK, "住所変更の反映が必要")
+    hid = int(v.handover["id"])  # type: ignore[index]
+    held = station.followup.held_for_manager()
+    assert [h.handover_id for h in held] == [hid] and held[0].reason == "integrated_terminal"
+    assert station.followup.forward(hid, Actor("supervisor")) == []
+    with pytest.raises(Conflict):
+        station.followup.forward(hid, Actor("supervisor"))
+    other = station.cases.handover(station.cases.open(2, CLERK, "issuance").id, "complaint", CLERK, None)
+    with pytest.raises(Conflict):
+        station.followup.forward(int(other.handover["id"]), Actor("supervisor"))  # type: ignore[index]

@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 from station.services.followup import (
     CallbackView,
     FollowupCounts,
+    HeldView,
     OutcomeChoice,
     OutcomeView,
+    PreprintView,
     ReceiptView,
     UrgentView,
 )
@@ -110,3 +112,34 @@ def receive(body: ReceiptIn, station: StationDep, actor: ActorDep) -> ReceiptVie
 def counts(station: StationDep, day: date | None = Query(None, alias="date")) -> FollowupCounts:
     """Outcomes, urgent alerts (and the slowest acknowledgement), call-backs done/open, the receipt."""
     return station.followup.counts(day)
+
+
+@router.post(API + "/handovers/{handover_id}/preprint-printed", response_model=PreprintView)
+def preprint_printed(handover_id: DbId, station: StationDep, actor: ActorDep) -> PreprintView:
+    """City staff printed the reissued application form (D-APP-3): it waits at the visitor's counter."""
+    return station.followup.preprint_printed(handover_id, actor)
+
+
+@router.get(API + "/preprints", response_model=list[PreprintView])
+def preprints(station: StationDep, counter: int | None = Query(None, ge=1, le=999),
+              pending: bool = Query(True)) -> list[PreprintView]:
+    """Forms printed and not yet given (at one counter, or everywhere)."""
+    return station.followup.preprints(counter, pending)
+
+
+@router.post(API + "/preprints/{handover_id}/given", response_model=PreprintView)
+def preprint_given(handover_id: DbId, station: StationDep, actor: ActorDep) -> PreprintView:
+    """Given to the visitor at the counter: the handover closes (outcome preprint_printed) and is purged."""
+    return station.followup.preprint_given(handover_id, actor)
+
+
+@router.get(API + "/held", response_model=list[HeldView])
+def held(station: StationDep) -> list[HeldView]:
+    """D-OTH-4: handover ids the 業務管理者 has not passed on to city staff yet."""
+    return station.followup.held_for_manager()
+
+
+@router.post(API + "/handovers/{handover_id}/forward", response_model=list[HeldView])
+def forward(handover_id: DbId, station: StationDep, actor: ActorDep) -> list[HeldView]:
+    """The 業務管理者 reported it to city staff and hands it over (D-OTH-4); answers what is still held."""
+    return station.followup.forward(handover_id, actor)

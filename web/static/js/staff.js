@@ -126,9 +126,13 @@
   // --- the lists -----------------------------------------------------------------------------------------
   async function refresh() {
     try {
-      const [checks, handovers, callbacks] = await Promise.all([
+      const [checks, all, callbacks, preprints, held] = await Promise.all([
         api("GET", "/api/cases/awaiting-staff-check"), api("GET", "/api/handovers"),
-        api("GET", "/api/followup/callbacks?open=true")].map((p) => p.then((r) => r.data)));
+        api("GET", "/api/followup/callbacks?open=true"), api("GET", "/api/followup/preprints"),
+        api("GET", "/api/followup/held")].map((p) => p.then((r) => r.data)));
+      const heldIds = new Set(held.map((x) => x.handover_id));  // D-OTH-4: the 業務管理者 passes these on first
+      const handovers = all.filter((x) => !heldIds.has(x.id));
+      const printed = new Set(preprints.map((p) => p.handover_id));
       $("checks").replaceChildren(...checks.map((c) => h("tr", { dataset: { case: c.id } },
         h("td", {}, c.ticket_number || "—"), h("td", {}, c.counter_id ? `${c.counter_id}番` : "—"),
         h("td", {}, c.record && c.record.box_label ? `${c.record.box_label}・${c.record.position}` : "—"),
@@ -143,14 +147,20 @@
         h("td", {}, x.counter_id ? `${x.counter_id}番` : "—"), h("td", {}, x.procedure_ja),
         h("td", {}, x.reason_ja), h("td", {}, x.note || ""),
         h("td", { class: "h-state" }, STATE_JA[x.state] + (x.taken_by ? `（${x.taken_by}）` : "")
-          + (waitingCall.has(x.id) ? ` ・${t("sf_callbacks")}` : "")),
-        h("td", {}, x.state === "waiting"
+          + (waitingCall.has(x.id) ? ` ・${t("sf_callbacks")}` : "")
+          + (printed.has(x.id) ? ` ・${t("sf_preprint_waiting")}` : "")),
+        h("td", {}, x.reason === "preprint" && !printed.has(x.id)
+          ? h("button", { type: "button", class: "btn btn-primary btn-small", dataset: { act: "printed" },
+                          onclick: () => act(`/api/followup/handovers/${x.id}/preprint-printed`, t("sf_preprint_print")) },
+              t("sf_preprint_print"))
+          : null,
+        x.state === "waiting"
           ? h("button", { type: "button", class: "btn btn-small", dataset: { act: "take" },
                           onclick: async () => { await act(`/api/handovers/${x.id}/take`, t("sf_take_toast")); showDetail(x); } },
               "対応する")
           : [h("button", { type: "button", class: "btn btn-small", dataset: { act: "show" }, onclick: () => showDetail(x) },
                t("sf_detail")),
-             waitingCall.has(x.id) ? null
+             waitingCall.has(x.id) || printed.has(x.id) ? null
                : h("button", { type: "button", class: "btn btn-ok btn-small", dataset: { act: "close" },
                                onclick: () => askClose(x) }, "完了")]))));
       $("handovers-empty").hidden = handovers.length > 0;

@@ -64,6 +64,25 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=200), nullable=False),
     )
     op.create_table(
+        "preprints",
+        sa.Column("handover_id", sa.Integer(), sa.ForeignKey("case_handovers.id", ondelete="CASCADE"),
+                  primary_key=True, autoincrement=False),
+        sa.Column("business_date", sa.Date(), nullable=False, index=True),
+        sa.Column("counter_id", sa.Integer(), nullable=True),
+        sa.Column("ticket_number", sa.String(length=16), nullable=True),
+        sa.Column("printed_at", ts, nullable=False),
+        sa.Column("printed_by", sa.String(length=64), nullable=False),
+        sa.Column("given_at", ts, nullable=True),
+        sa.Column("given_by", sa.String(length=64), nullable=True),
+    )
+    op.create_table(
+        "handover_forwards",
+        sa.Column("handover_id", sa.Integer(), sa.ForeignKey("case_handovers.id", ondelete="CASCADE"),
+                  primary_key=True, autoincrement=False),
+        sa.Column("forwarded_at", ts, nullable=False),
+        sa.Column("forwarded_by", sa.String(length=64), nullable=False),
+    )
+    op.create_table(
         "busy_periods",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("started_at", ts, nullable=False, index=True),
@@ -76,7 +95,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("busy_periods", "staff_receipts", "handover_callbacks", "urgent_alerts", "handover_outcomes"):
+    for table in ("busy_periods", "handover_forwards", "preprints", "staff_receipts", "handover_callbacks", "urgent_alerts", "handover_outcomes"):
         op.drop_table(table)
     with op.batch_alter_table("cards") as b:
         b.drop_column("notice_note")
