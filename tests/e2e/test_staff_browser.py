@@ -83,6 +83,51 @@ def test_a_call_back_promised_then_done(daemon: Daemon, user: Any) -> None:
     assert staff.js_errors == []
 
 
+def test_a_preprint_from_request_to_the_form_given(daemon: Daemon, user: Any) -> None:
+    with api_as(daemon, "clerk1", "demo-clerk") as c:  # ID taken at counter 1, the request handed over
+        case = c.post("/api/cases", json={"counter_id": 1, "procedure": "preprint"}).json()
+        assert c.post(f"/api/cases/{case['id']}/steps/id_taken").status_code == 200
+        done = c.post(f"/api/cases/{case['id']}/complete", json={"note": "申請書を紛失"}).json()
+        hid = done["handover"]["id"]
+    staff = user("staff", "demo-staff")
+    staff.goto(daemon.url + "/staff")
+    clerk = user("clerk1", "demo-clerk")
+    clerk.goto(daemon.url + "/counter/1")
+    expect(clerk.locator("body[data-ready]")).to_have_count(1)
+    staff.locator(f'#handovers tr[data-handover="{hid}"] [data-act="printed"]').click()
+    expect(clerk.locator(f'#preprints [data-preprint="{hid}"]')).to_be_visible()  # waiting at the counter
+    clerk.locator("body").press("g")  # its own key: given to the visitor
+    expect(clerk.locator("#pp-msg")).to_contain_text("本人確認書類")
+    expect(staff.locator(f'#handovers tr[data-handover="{hid}"]')).to_have_count(0)
+    with api_as(daemon, "supervisor", "demo-supervisor") as c:
+        counts = c.get("/api/followup/counts").json()
+    assert counts["preprints_given"] >= 1 and counts["outcomes"].get("preprint_printed", 0) >= 1
+    assert staff.js_errors == [] and clerk.js_errors == []
+
+
+def test_busy_time_mode_one_switch(daemon: Daemon, user: Any) -> None:
+    sup = user("supervisor", "demo-supervisor")
+    sup.goto(daemon.url + "/admin")
+    clerk = user("clerk2", "demo-clerk")
+    clerk.goto(daemon.url + "/counter/2")
+    kiosk = user("clerk1", "demo-clerk")
+    kiosk.goto(daemon.url + "/kiosk")
+    expect(sup.locator("#busy-switch")).to_contain_text("混雑時体制にする")
+    sup.locator("#busy-switch").click()
+    for page in (clerk, kiosk, sup):
+        expect(page.locator("#busy-banner")).to_contain_text("混雑時体制で運営中")
+    expect(kiosk.locator("#busy-banner")).to_contain_text("待ち時間の目安")
+    expect(clerk.locator("#busy-banner")).to_contain_text("特急発行")
+    with api_as(daemon, "supervisor", "demo-supervisor") as c:
+        state = c.get("/api/busy").json()
+        assert state["on"] and all(len(v) == 4 for v in state["counters"].values())
+        served = {x["id"]: x["categories"] for x in c.get("/api/counters").json()}
+    assert all(len(v) == 4 for v in served.values()), served  # every counter serves every category
+    sup.locator("#busy-switch").click()
+    expect(clerk.locator("#busy-banner")).to_be_hidden()
+    assert sup.js_errors == [] and clerk.js_errors == [] and kiosk.js_errors == []
+
+
 def test_end_of_day_receipt_then_purge(daemon: Daemon, user: Any) -> None:
     """Last in this package on purpose: it hands over the shared daemon's day."""
     issue_at_counter(daemon, user, "SMP-001027")  # a demo card issued: its papers are collected
