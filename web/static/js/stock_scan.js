@@ -40,7 +40,7 @@
     verdict.className = "bo-verdict " + (bad ? "bad" : "ok");
     verdict.hidden = false;
     document.body.dataset.verdict = bad ? "bad" : "ok";
-    log.prepend(h("li", { class: bad ? "bad" : "" }, Station.hhmm(new Date()) + " " + msg));
+    log.prepend(h("li", { class: bad ? "bad" : "" }, Station.hhmm(Station.now()) + " " + msg));
     if (bad) beep(true);
   }
 
@@ -220,6 +220,7 @@
   const printDate = () => $("bo-print-mailing").href = "/stock/print/mailing?date=" + $("bo-date").value;
   $("bo-date").addEventListener("change", printDate);
   printDate();
+  api("GET", "/api/health").then((r) => Station.syncClock(r.data.now)).catch(() => {});  // the office's clock
   showModeOptions();
   verdict.hidden = true;
   refreshCounts();
