@@ -8,7 +8,7 @@ from datetime import date, datetime
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from station.services.followup import (
+from station.services.followup_views import (
     CallbackView,
     FollowupCounts,
     HeldView,
