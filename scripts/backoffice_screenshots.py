@@ -11,6 +11,7 @@ the urgent bar and the close dialog, and the counter with busy-time mode on.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,8 +19,10 @@ import httpx
 from playwright.sync_api import Page, sync_playwright
 from screenshots import CHROMIUM_ARGS, REPO, parse_args, start_daemon, stop
 
-from station.domain.stock_csv import write_stock_csv
-from tests.support.stock_data import fake_record
+sys.path.insert(0, str(REPO))  # the fake cards of the tests (tests/support), from the repository root
+
+from station.domain.stock_csv import write_stock_csv  # noqa: E402
+from tests.support.stock_data import fake_record  # noqa: E402
 
 RECS = [fake_record(i, prefix="DOC", mfg_base=290_100_000_000, lot="L2026-12-A") for i in range(1, 11)]
 DEMO = {"clerk1": "demo-clerk", "supervisor": "demo-supervisor", "staff": "demo-staff"}
