@@ -21,8 +21,8 @@ from screenshots import CHROMIUM_ARGS, REPO, parse_args, start_daemon, stop
 
 sys.path.insert(0, str(REPO))  # the fake cards of the tests (tests/support), from the repository root
 
-from station.domain.stock_csv import write_stock_csv  # noqa: E402
-from tests.support.stock_data import fake_record  # noqa: E402
+from station.domain.stock_csv import write_stock_csv
+from tests.support.stock_data import fake_record
 
 RECS = [fake_record(i, prefix="DOC", mfg_base=290_100_000_000, lot="L2026-12-A") for i in range(1, 11)]
 DEMO = {"clerk1": "demo-clerk", "supervisor": "demo-supervisor", "staff": "demo-staff"}
