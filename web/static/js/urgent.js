@@ -46,7 +46,9 @@
     return;
   }
 
-  const zone = h("div", { class: "urgent-zone", id: "urgent-zone", role: "alert", "aria-live": "assertive" });
+  const openList = h("div", { role: "alert", "aria-live": "assertive" });
+  const doneList = h("div", { role: "status" });  // the last acknowledgement by this screen, kept in view
+  const zone = h("div", { class: "urgent-zone", id: "urgent-zone" }, openList, doneList);
   document.body.prepend(zone);
   const seen = new Set();
 
@@ -55,7 +57,7 @@
     try { open = (await api("GET", "/api/followup/urgent")).data; } catch (e) { return; }
     const fresh = open.some((a) => !seen.has(a.id));
     open.forEach((a) => seen.add(a.id));
-    zone.replaceChildren(...open.map((a) => h("div", { class: "urgent-item", dataset: { urgent: a.id, kind: a.kind } },
+    openList.replaceChildren(...open.map((a) => h("div", { class: "urgent-item", dataset: { urgent: a.id, kind: a.kind } },
       h("span", {}, t("urgent_banner", { kind: label(a), time: Station.hhmm(new Date(a.raised_at)),
         counter: a.counter_id ? t("urgent_counter", { n: a.counter_id }) : "—" })),
       h("button", { type: "button", class: "btn", dataset: { act: "ack" }, onclick: () => ack(a.id) }, t("urgent_ack")))));
@@ -66,7 +68,7 @@
   async function ack(id) {
     try {
       const a = (await api("POST", `/api/followup/urgent/${id}/ack`)).data;
-      zone.prepend(h("div", { class: "urgent-item acked", dataset: { acked: a.id } },
+      doneList.replaceChildren(h("div", { class: "urgent-item acked", dataset: { acked: a.id } },
         t("urgent_acked", { by: a.acked_by, s: a.ack_seconds })));
     } catch (e) { /* someone else had it: the refresh shows that */ }
     refresh();
