@@ -1,14 +1,14 @@
 """the back office on screen (issue 14): notes on notices, handover outcomes, urgent alerts, call-backs,
 the end-of-day staff receipt and busy-time mode
 
-Revision ID: 0008_backoffice2
+Revision ID: 0009_backoffice2
 Revises: 0007_admin
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_backoffice2"
+revision = "0009_backoffice2"
 down_revision = "0007_admin"
 branch_labels = ("backoffice2",)
 depends_on = ("0003_stock", "0006_backoffice")  # cards; case_handovers and phone_calls
