@@ -2,16 +2,16 @@
 the end-of-day staff receipt and busy-time mode
 
 Revision ID: 0009_backoffice2
-Revises: 0007_admin
+Revises: 0003_stock, 0006_backoffice
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_backoffice2"
-down_revision = "0007_admin"
+down_revision = ("0003_stock", "0006_backoffice")  # cards; case_handovers and phone_calls
 branch_labels = ("backoffice2",)
-depends_on = ("0003_stock", "0006_backoffice")  # cards; case_handovers and phone_calls
+depends_on = None
 
 
 def upgrade() -> None:
