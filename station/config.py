@@ -132,6 +132,21 @@ class BackOfficeSettings(BaseModel):
 
     # `station purge`: personal data of business days older than this many days is purged (once handed over).
     retention_days: int = Field(7, ge=0, le=365)
+    # City staff confirm receiving the day's collected papers (per kind and count) before the day is
+    # handed over and purged (issue 14); false only for an office where staff sign the paper checklist.
+    require_staff_receipt: bool = True
+
+
+class BusySettings(BaseModel):
+    """Busy-time mode (混雑時体制, D-OTH-5, D-APP-2): one switch applies this named preset."""
+
+    name_ja: str = "混雑時体制"
+    name_en: str = "Busy-time mode"
+    # counter id → the categories it serves while the mode is on; empty = every counter serves every category.
+    counters: dict[int, list[str]] = Field(default_factory=dict)
+    # What the city runs while busy (D-APP-2): tablet-assisted applications and express issuance (特急発行).
+    tablet_applications: bool = True
+    express_issuance: bool = True
 
 
 class ReservationSettings(BaseModel):
@@ -266,6 +281,7 @@ class StationSettings(BaseSettings):
     backoffice: BackOfficeSettings = BackOfficeSettings()
     reservations: ReservationSettings = ReservationSettings()
     mail: MailSettings = MailSettings()
+    busy: BusySettings = BusySettings()
     devices: DeviceSettings = DeviceSettings()
     categories: list[CategorySettings] = Field(default_factory=default_categories)
     counters: list[CounterSettings] = Field(default_factory=default_counters)

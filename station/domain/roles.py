@@ -52,6 +52,8 @@ class Permission(StrEnum):
     # Configuration (categories, counters, calendar, devices) and user accounts / API tokens.
     CONFIG = "config"
     USERS = "users"
+    # Switch busy-time mode (混雑時体制) on or off: the supervisor or city staff (D-OTH-5).
+    BUSY_MODE = "busy_mode"
 
 
 P = Permission
@@ -62,9 +64,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.QUEUE_OPERATE, P.ALL_COUNTERS, P.CASES, P.PHONE, P.BACK_OFFICE, P.REPORTS, P.END_OF_DAY,
         P.AUDIT_READ,
         # The admin screen is where the supervisor cancels and reprints today's tickets (issue 5).
-        P.CONFIG,
+        P.CONFIG, P.BUSY_MODE,
     }),
-    Role.CITY_STAFF: frozenset({P.HANDOVER, P.STAFF_CHECK, P.PERSONAL_DATA, P.CASES}),
+    Role.CITY_STAFF: frozenset({P.HANDOVER, P.STAFF_CHECK, P.PERSONAL_DATA, P.CASES, P.BUSY_MODE}),
     Role.ADMIN: frozenset({P.CONFIG, P.USERS, P.AUDIT_READ}),
 }
 

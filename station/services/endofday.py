@@ -15,6 +15,7 @@ every write commits through the unit of work with its audit entry.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -50,6 +51,8 @@ class EndOfDayService:
         self.cases = cases
         self.phone = phone
         self.uow = uow or UnitOfWork(sessions, EventBus())  # no events of its own
+        # Whether city staff confirmed the day's papers (services/followup.py; wired in station/app.py).
+        self.has_receipt: Callable[[date], bool] | None = None
 
     def today(self) -> date:
         return business_date(self.clock.now())
@@ -116,6 +119,9 @@ class EndOfDayService:
             raise Invalid("reports.day_in_future")
         if self.day_status(day) is not None:
             raise Conflict("reports.day_closed", params={"day": day})
+        if (self.settings.backoffice.require_staff_receipt and self.has_receipt is not None
+                and not self.has_receipt(day)):
+            raise Conflict("followup.receipt_missing", params={"day": day.isoformat()})
         check = self.checklist(day)
         counts = {c["kind"]: c["count"] for c in check["counts"]}
         purged = self._purge_day(day, actor, include_open=False)

@@ -215,3 +215,61 @@ def mailed_on(s: Session, day: date) -> list[Card]:
 def applied_by(s: Session, statuses: Iterable[str], cutoff: date) -> list[Card]:
     return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)), Card.application_date <= cutoff)
                           .order_by(Card.application_date, Card.manufacturing_no)))
+
+
+# --- the back office by scan (issue 14) -------------------------------------------------------------
+def taken_slots(s: Session) -> list[Slot]:
+    """Every (box, position) held by a card on the shelf."""
+    return [Slot(b, p) for b, p in s.execute(select(Card.box, Card.position).where(Card.box.is_not(None)))]
+
+
+def in_box(s: Session, box: int, lock: bool = False) -> list[Card]:
+    stmt = select(Card).where(Card.box == box).order_by(Card.position)
+    return list(s.scalars(_locked(s, stmt, lock)))
+
+
+def page(s: Session, where: Sequence[Any], order: Sequence[Any], offset: int, limit: int) -> tuple[list[Card], int]:
+    """One page of cards matching `where`, and how many match in all."""
+    total = int(s.scalar(select(func.count()).select_from(Card).where(*where)) or 0)
+    rows = list(s.scalars(select(Card).where(*where).order_by(*order).offset(offset).limit(limit)))
+    return rows, total
+
+
+def overdue_filter(statuses: Iterable[str], day: date) -> tuple[list[Any], list[Any]]:
+    return ([Card.status.in_(list(statuses)), Card.receipt_deadline < day],
+            [Card.receipt_deadline, Card.manufacturing_no])
+
+
+def stale_filter(statuses: Iterable[str], cutoff: date) -> tuple[list[Any], list[Any]]:
+    return ([Card.status.in_(list(statuses)), Card.application_date <= cutoff],
+            [Card.application_date, Card.manufacturing_no])
+
+
+def status_filter(status: str) -> tuple[list[Any], list[Any]]:
+    return [Card.status == status], [Card.manufacturing_no]
+
+
+def status_counts(s: Session) -> dict[str, int]:
+    return {st: int(n) for st, n in s.execute(select(Card.status, func.count()).group_by(Card.status))}
+
+
+def has_any_batch(s: Session) -> bool:
+    return s.scalar(select(func.count()).select_from(StockImportBatch)) != 0
+
+
+def of_batch(s: Session, batch_id: int) -> list[Card]:
+    return list(s.scalars(select(Card).where(Card.batch_id == batch_id).order_by(Card.manufacturing_no)))
+
+
+def awaiting(s: Session, statuses: Iterable[str], limit: int) -> list[Card]:
+    """Cards waiting for their holder, soonest deadline first (the counter's notice list)."""
+    return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)))
+                          .order_by(Card.receipt_deadline, Card.manufacturing_no).limit(limit)))
+
+
+def issued_between(s: Session, start: datetime, end: datetime) -> list[tuple[Card, datetime]]:
+    """Cards handed over in [start, end), with when (from their lifecycle events)."""
+    rows = s.execute(select(Card, CardEvent.at).join(CardEvent, CardEvent.card_id == Card.id)
+                     .where(CardEvent.to_status == CardStatus.ISSUED.value, CardEvent.at >= start,
+                            CardEvent.at < end).order_by(CardEvent.at))
+    return [(c, at) for c, at in rows]

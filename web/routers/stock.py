@@ -12,16 +12,22 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from station.domain.card_record import CardStatus
+from station.messages import text
 from station.services.errors import NotFound
 from station.services.stock import (
     ApplicationStatus,
     BoxView,
     CardEventView,
+    CardPage,
     CardSummary,
     CardView,
     CheckResult,
     ImportResult,
     MailResult,
+    NoticeCheck,
+    RangeResult,
+    ShelfFind,
     SlotView,
 )
 from station.slips.box_label import box_label_png
@@ -143,6 +149,68 @@ def box_label(box: DbId, station: StationDep) -> Response:
     return Response(png, media_type="image/png")
 
 
+# --- the back office by scan (issue 14) -----------------------------------------------------------------
+class ManyIn(BaseModel):
+    """One step for many cards: a range of manufacturing numbers, a box, or scanned references."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    to: str = Field(description="inspected | defect | mailed | ready | returned")
+    first: str | None = Field(None, description="first manufacturing number of the range")
+    last: str | None = Field(None, description="last manufacturing number of the range")
+    box: int | None = Field(None, ge=1, le=9999, description="every card of this box (BOX-nnnn)")
+    refs: list[str] = Field(default_factory=list, max_length=1000,
+                            description="scanned notice or manufacturing numbers")
+    reason: str | None = Field(None, description="defect or return reason")
+    mailed_on: date | None = Field(None, alias="date", description="mailing date (to=mailed); default today")
+
+
+class NoticeCheckIn(BaseModel):
+    notice: str = Field(max_length=24, description="the notice's QR code or number, as scanned")
+    card: str = Field(max_length=24, description="the card's manufacturing number (its label), as scanned")
+
+
+class NoteIn(BaseModel):
+    note: str = Field(max_length=400, description="what is written on the notice (reissue note …)")
+
+
+@router.post(API + "/steps", response_model=RangeResult)
+def many(body: ManyIn, station: StationDep, actor: ActorDep) -> RangeResult:
+    """A step for many cards at once: those the lifecycle allows move, the others are counted by status."""
+    return station.stock.transition_many(body.to, actor, first=body.first, last=body.last, box=body.box,
+                                         refs=body.refs, reason=body.reason, mailed_on=body.mailed_on)
+
+
+@router.post(API + "/notice-check", response_model=NoticeCheck)
+def notice_check(body: NoticeCheckIn, station: StationDep, actor: ActorDep) -> NoticeCheck:
+    """Does this notice go with this card (D-BO-1)? `match` false is shown loud."""
+    return station.stock.check_notice(body.notice, body.card, actor)
+
+
+@router.post(API + "/cards/{card}/note", response_model=CardSummary)
+def note(card: str, body: NoteIn, station: StationDep, actor: ActorDep) -> CardSummary:
+    """Keep what was written on the card's notice (D-BO-3); an empty note clears it."""
+    return station.stock.set_note(card, body.note, actor)
+
+
+@router.get(API + "/lists/{kind}", response_model=CardPage)
+def card_list(kind: str, station: StationDep, page: int = Query(1, ge=1, le=100_000),
+              per_page: int = Query(50, ge=1, le=200)) -> CardPage:
+    """One page of: overdue, stale, or the cards in one status (received, inspected, defect, mailed, ready)."""
+    return station.stock.card_page(kind, page, per_page)
+
+
+@router.get(API + "/counts", response_model=dict[str, int])
+def counts(station: StationDep) -> dict[str, int]:
+    """Cards per lifecycle status."""
+    return station.stock.status_counts()
+
+
+@router.get(API + "/locate/{ref}", response_model=ShelfFind)
+def locate(ref: str, station: StationDep) -> ShelfFind:
+    """Find-by-scan (D-ISS-1): box and position of a card, for the clerk fetching it."""
+    return station.stock.locate(ref)
+
+
 @router.get("/stock", response_class=HTMLResponse, include_in_schema=False)
 def stock_page(request: Request, station: StationDep) -> HTMLResponse:
     """Back-office page: upload the list, find a card, the box list with printable labels."""
@@ -153,6 +221,8 @@ def stock_page(request: Request, station: StationDep) -> HTMLResponse:
         "office_name": station.settings.office.name if lang == "ja" else station.settings.office.name_en,
         "clock_simulated": bool(station.clock.simulated), "simulated": bool(station.simulated),
         "path": request.url.path, "heading": t["stock_title"],
+        "today": station.stock.today().isoformat(),
+        "statuses": {st.value: text(f"stock.status.{st.value}", lang) for st in CardStatus},
     }
     response = templates.TemplateResponse(request, "stock.html", ctx)
     i18n.remember(request, response)
