@@ -34,9 +34,11 @@ from fastapi.routing import iter_route_contexts
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from station import messages
 from station.domain import roles
 from station.domain.roles import Permission as P
 from station.services.auth import Principal
+from web import request_values
 
 if TYPE_CHECKING:
     from fastapi.templating import Jinja2Templates
@@ -229,11 +231,15 @@ class AccessDenied(Exception):
 
 
 def _login_required() -> AccessDenied:
-    return AccessDenied(401, "ログインしてください", "please log in")
+    return AccessDenied(401, *messages.both("security.login_required"))
 
 
-def _forbidden(ja: str = "この操作の権限がありません", en: str = "your role may not do this") -> AccessDenied:
-    return AccessDenied(403, ja, en)
+def _forbidden_code(code: str, **params: object) -> AccessDenied:
+    return AccessDenied(403, *messages.both(code, **params))
+
+
+def _forbidden() -> AccessDenied:
+    return _forbidden_code("security.forbidden")
 
 
 def _is_page(request: Request) -> bool:
@@ -374,12 +380,10 @@ async def enforce(request: Request) -> None:
             return
         perm = P.CONFIG
     if perm == UNLISTED:
-        raise _forbidden("この画面・操作の利用権限が定められていません（管理者に連絡してください）",
-                         "no access rule is defined for this endpoint")
+        raise _forbidden_code("security.unlisted")
     if principal is None:
         if request.state.csrf_refused:
-            raise _forbidden("画面を開き直してからもう一度操作してください（CSRFトークンがありません）",
-                             "missing or wrong X-CSRF-Token header: reload the page and try again")
+            raise _forbidden_code("security.csrf_missing")
         raise _login_required()
     if perm != AUTHENTICATED and not principal.can(perm):
         raise _forbidden()
@@ -388,38 +392,46 @@ async def enforce(request: Request) -> None:
 
 
 async def _check_scope(request: Request, principal: Principal, scope: str) -> None:
+    """Counter and ticket scope, on the values the route will really get (web/request_values.py): the
+    raw path string is never trusted, and a value that does not validate is a refusal, not a skip."""
     if principal.can(P.ALL_COUNTERS):
         return
     station = _station(request)
     own = principal.counter_id
+    path = request_values.path_values(request)
     if scope == "counter":
-        try:
-            counter_id = int(request.path_params.get("counter_id", ""))
-        except ValueError:
-            return  # not a counter: validation answers 422
+        counter_id = request_values.bounded_id(path, "counter_id")
+        if counter_id is None:
+            raise _forbidden_code("security.bad_id")
         if not roles.may_use_counter(principal.role, own, counter_id):
-            raise _forbidden(f"{own}番窓口以外の窓口は操作できません", f"you may act only on counter {own}")
+            raise _counter_refusal(own, "security.counter_only")
         return
-    try:
-        ticket_id = int(request.path_params.get("ticket_id", ""))
-    except ValueError:
-        return
-    t = await run_in_threadpool(station.auth.ticket_scope, ticket_id) if scope != "body" else None
-    if t is not None:
-        counter = station.settings.counter(own) if own is not None else None
-        if not roles.may_act_on_ticket(principal.role, own, counter.categories if counter else [],
-                                       ticket_counter=t.counter_id, ticket_target_counter=t.target_counter_id,
-                                       ticket_category=t.category):
-            raise _forbidden("他の窓口の番号札は操作できません", "this ticket belongs to another counter")
+    if scope in ("ticket", "ticket+body"):
+        ticket_id = request_values.bounded_id(path, "ticket_id")
+        if ticket_id is None:
+            raise _forbidden_code("security.bad_id")
+        t = await run_in_threadpool(station.auth.ticket_scope, ticket_id)
+        if t is not None:
+            counter = station.settings.counter(own) if own is not None else None
+            if not roles.may_act_on_ticket(principal.role, own, counter.categories if counter else [],
+                                           ticket_counter=t.counter_id, ticket_target_counter=t.target_counter_id,
+                                           ticket_category=t.category):
+                raise _forbidden_code("security.ticket_other_counter")
     if scope in ("ticket+body", "body"):
-        body_counter: Any = None
         try:
-            data = await request.json() if await request.body() else None
-            body_counter = data.get("counter_id") if isinstance(data, dict) else None
-        except ValueError:
-            body_counter = None
+            body = await request_values.body_values(request)
+        except request_values.Unparsable:
+            raise _forbidden_code("security.bad_id") from None
+        body_counter = request_values.body_field(body, "counter_id")
         if body_counter is not None and body_counter != own:
-            raise _forbidden(f"{own}番窓口以外の窓口として操作できません", f"you may act only as counter {own}")
+            raise _counter_refusal(own, "security.as_counter_only")
+
+
+def _counter_refusal(own: int | None, code: str) -> AccessDenied:
+    """Another counter than one's own; without a counter at all, say so (never 「None番窓口」)."""
+    if own is None:
+        return _forbidden_code("security.no_counter")
+    return _forbidden_code(code, counter=own)
 
 
 def require(permission: P | str) -> Any:
