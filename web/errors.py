@@ -45,7 +45,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_req: Request, exc: ServiceError) -> JSONResponse:
         body = {"message_ja": exc.message_ja, "message_en": exc.message_en, **exc.extra}
-        return JSONResponse({"detail": body}, status_code=exc.status_code)
+        # A refusal that says how long to wait says it to HTTP clients too (login and ticket 429s).
+        retry = exc.extra.get("retry_after_s")
+        headers = {"Retry-After": str(max(1, int(retry)))} if isinstance(retry, (int, float)) else None
+        return JSONResponse({"detail": body}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:

@@ -38,7 +38,7 @@ from station import messages
 from station.domain import roles
 from station.domain.roles import Permission as P
 from station.services.auth import Principal
-from web import request_values
+from web import hardening, request_values
 
 if TYPE_CHECKING:
     from fastapi.templating import Jinja2Templates
@@ -470,12 +470,15 @@ def csrf_token(request: Request) -> str:
 def install_templates(templates: Jinja2Templates) -> None:
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["current_user"] = current_user
+    templates.env.globals["csp_nonce"] = hardening.csp_nonce
 
 
 def install(app: FastAPI, station: Station) -> None:
     """Call right after creating the app, before including routers (the dependency applies to routes
     included afterwards)."""
+    app.add_middleware(hardening.BodyLimitMiddleware)  # innermost: after the allow-list, before any route
     app.add_middleware(AllowListMiddleware, networks=station.settings.server.allow_networks)
+    app.add_middleware(hardening.SecurityHeadersMiddleware)  # outermost: every answer gets the headers
     app.router.dependencies.append(Depends(enforce))
 
     @app.exception_handler(AccessDenied)

@@ -29,7 +29,9 @@ class CardIn(BaseModel):
 
 
 class ScannerIn(BaseModel):
-    text: str = Field(max_length=512)
+    # A real scanner sends printable ASCII (the code symbologies it reads carry nothing else): other text
+    # is a 422 here, not an encoding error deep in the simulator (issue 13, Medium 5).
+    text: str = Field(max_length=512, pattern=r"^[\x20-\x7e]*$")
     noise: bool = False
 
 
