@@ -115,7 +115,8 @@ def _other_counters(method: str, name: str, path: str) -> bool:
 def test_a_clerk_without_a_counter_acts_on_no_counter(office: Office) -> None:
     c = office.client()
     for form in ("1", "1.0", "01", "+1", " 1"):
-        r = c.post(url("/api/counters/{counter_id}/pause", "counter_id", form), headers=office.headers("clerk_nocounter"))
+        r = c.post(url("/api/counters/{counter_id}/pause", "counter_id", form),
+                   headers=office.headers("clerk_nocounter"))
         assert r.status_code == 403, (form, r.status_code)
         assert "None" not in r.json()["detail"]["message_ja"]
 
