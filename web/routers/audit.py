@@ -6,12 +6,12 @@ write them that way; see station/services/audit.py).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
 
+from station.services.auth import AuditView
 from web import i18n
 from web.deps import StationDep
 from web.schemas import ErrorOut
@@ -21,18 +21,7 @@ router = APIRouter(tags=["audit"])
 
 
 
-class AuditOut(BaseModel):
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    detail: str
-    client: str
-    ticket_id: int | None
-
-
-@router.get("/api/audit", response_model=list[AuditOut],
+@router.get("/api/audit", response_model=list[AuditView],
             responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 422: {"model": ErrorOut}})
 def audit_log(
     station: StationDep,
@@ -41,9 +30,9 @@ def audit_log(
     actor: str | None = Query(None, max_length=64, description="exact actor name"),
     action: str | None = Query(None, max_length=64, description="action prefix, e.g. `auth.` or `ticket.call`"),
     limit: int = Query(200, ge=1, le=1000),
-) -> list[AuditOut]:
+) -> list[AuditView]:
     """Who did what, when, from where: one day, newest first."""
-    return [AuditOut(**e.__dict__) for e in station.auth.audit_entries(day, actor, action, limit)]
+    return station.auth.audit_entries(day, actor, action, limit)
 
 
 @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)

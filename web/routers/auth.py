@@ -7,15 +7,13 @@ cookie. The CSRF token for later state-changing calls comes back in the body and
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from station.domain import roles
-from station.services.auth import DEMO_USERS, Principal
+from station.services.auth import DEMO_USERS, MeView, Principal
 from station.services.errors import ServiceError
 from web import i18n, security
 from web.deps import ActorDep, StationDep
@@ -40,22 +38,8 @@ class LoginIn(BaseModel):
     counter_id: int | None = Field(None, ge=1, le=999, description="a clerk without a bound counter picks one")
 
 
-class MeOut(BaseModel):
-    name: str
-    role: str
-    role_name_ja: str
-    role_name_en: str
-    counter_id: int | None
-    via: str = Field(description="session (browser login) or token (device/script)")
-    permissions: list[str]
-    csrf_token: str = Field(description="send as X-CSRF-Token on state-changing calls (sessions only)")
-    expires_at: datetime | None
-
-
-def me_out(p: Principal) -> MeOut:
-    ja, en = roles.ROLE_NAMES[roles.Role(p.role)]
-    return MeOut(name=p.name, role=p.role, role_name_ja=ja, role_name_en=en, counter_id=p.counter_id, via=p.via,
-                 permissions=roles.permissions(p.role), csrf_token=p.csrf_token, expires_at=p.expires_at)
+def me_out(p: Principal) -> MeView:
+    return MeView.of(p)
 
 
 def _safe_next(value: str | None) -> str:
@@ -83,12 +67,12 @@ def login_page(request: Request, station: StationDep, next: str | None = None) -
     return response
 
 
-@router.post("/api/auth/login", response_model=MeOut, responses=ERRORS)
-def login(body: LoginIn, request: Request, response: Response, station: StationDep) -> MeOut:
+@router.post("/api/auth/login", response_model=MeView, responses=ERRORS)
+def login(body: LoginIn, request: Request, response: Response, station: StationDep) -> MeView:
     """Log in with name and password; sets the session cookie. 401 wrong pair, 429 too many failures."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
-        raise UnsupportedMediaType("JSON で送信してください", "send the login as application/json")
+        raise UnsupportedMediaType("auth.send_json")
     result = station.auth.login(body.name, body.password, request.client.host if request.client else "",
                                 body.counter_id)
     security.set_session_cookie(request, response, result.session_secret,
@@ -107,8 +91,8 @@ def logout(request: Request, station: StationDep, actor: ActorDep) -> Response:
     return response
 
 
-@router.get("/api/auth/me", response_model=MeOut, responses=ERRORS)
-def me(request: Request) -> MeOut:
+@router.get("/api/auth/me", response_model=MeView, responses=ERRORS)
+def me(request: Request) -> MeView:
     """The caller, their role, permissions and the session's CSRF token."""
     user = security.current_user(request)
     if user is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from station.services.errors import NotFound
 from web.deps import ActorDep, DbId, StationDep
 from web.routers.pages import counters_public, not_found, render
 
@@ -32,11 +31,7 @@ def open_case_page(counter_id: int, request: Request, station: StationDep, actor
 @router.get("/counter/{counter_id}/case/{case_id}", response_class=HTMLResponse)
 def case_page(counter_id: int, case_id: DbId, request: Request, station: StationDep) -> HTMLResponse:
     counter = station.settings.counter(counter_id)
-    try:
-        station.cases.get(case_id)
-    except NotFound:
-        counter = None
-    if counter is None:
+    if counter is None or not station.cases.exists(case_id):  # the shell only; case.js fetches the case
         return not_found(request, station, "not_found_title")
     cat = station.cases.catalog
     return render(request, station, "case.html", counter=counter, case_id=case_id,

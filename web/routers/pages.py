@@ -6,7 +6,6 @@ services, and render. Everything that changes afterwards comes from the JSON API
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -45,8 +44,7 @@ def not_found(request: Request, station: Any, title_key: str, hint_key: str | No
 
 
 def categories_public(station: Any) -> list[dict[str, Any]]:
-    prefixes = {c.code: c.prefix for c in station.settings.categories}
-    return [{**dataclasses.asdict(s), "prefix": prefixes[s.code]} for s in station.queue.categories_status()]
+    return [s.model_dump() for s in station.queue.categories_status()]
 
 
 def counters_public(station: Any) -> list[dict[str, Any]]:
@@ -81,17 +79,7 @@ def display(request: Request, station: StationDep) -> HTMLResponse:
 
 def _status_data(station: Any, token: str) -> dict[str, Any]:
     """What the visitor's phone may know: the number and the queue, nothing personal, no ids."""
-    v = station.queue.by_token(token)
-    counter = station.settings.counter(v.counter_id) if v.counter_id else None
-    return {
-        "number": v.number, "category_name_ja": v.category_name_ja, "category_name_en": v.category_name_en,
-        "state": v.state, "waiting_ahead": v.waiting_ahead, "estimated_wait_min": v.estimated_wait_min,
-        "counter_id": v.counter_id,
-        "counter_name_ja": counter.name_ja if counter else None,
-        "counter_name_en": counter.name_en if counter else None,
-        "recall_count": v.recall_count,
-        "now": station.clock.now().isoformat(),
-    }
+    return station.queue.visitor_status(token).model_dump()
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
@@ -108,9 +96,8 @@ def ticket_status_data(token: str, station: StationDep) -> JSONResponse:
     """The status page polls this (and refetches on SSE events); no-store so phones never show stale data."""
     try:
         data = _status_data(station, token)
-    except NotFound:
-        return JSONResponse({"detail": {"message_ja": "この番号札は見つかりません", "message_en": "ticket not found"}},
-                            status_code=404)
+    except NotFound as e:
+        return JSONResponse({"detail": {"message_ja": e.message_ja, "message_en": e.message_en}}, status_code=404)
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
 
