@@ -20,24 +20,27 @@ from fastapi.dependencies.utils import request_body_to_args, request_params_to_a
 ID_MIN, ID_MAX = 1, 2**31 - 1
 
 
-def _fields(request: Request) -> tuple[list[Any], list[Any]] | None:
-    """(path fields, body fields) the route and its dependencies declare, collected once per route."""
+def _fields(request: Request) -> tuple[list[Any], list[Any], list[Any]] | None:
+    """(path, body, query fields) the route and its dependencies declare, collected once per route."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return None
-    cache: dict[int, tuple[list[Any], list[Any]]] = request.app.state.__dict__.setdefault("_route_fields", {})
+    cache: dict[int, tuple[list[Any], list[Any], list[Any]]] = request.app.state.__dict__.setdefault(
+        "_route_fields", {})
     found = cache.get(id(route))
     if found is None:
         path: list[Any] = []
         body: list[Any] = []
+        query: list[Any] = []
         todo = [dependant]
         while todo:
             d = todo.pop()
             path += [f for f in d.path_params if f.name not in {p.name for p in path}]
+            query += [f for f in d.query_params if f.name not in {q.name for q in query}]
             body += list(d.body_params)
             todo.extend(d.dependencies)
-        found = cache[id(route)] = (path, body)
+        found = cache[id(route)] = (path, body, query)
     return found
 
 
@@ -47,6 +50,15 @@ def path_values(request: Request) -> dict[str, Any] | None:
     if fields is None:
         return None
     values, errors = request_params_to_args(fields[0], request.path_params)
+    return None if errors else values
+
+
+def query_values(request: Request) -> dict[str, Any] | None:
+    """The route's query parameters as its declared types make them; None if any fails to validate."""
+    fields = _fields(request)
+    if fields is None:
+        return None
+    values, errors = request_params_to_args(fields[2], request.query_params)
     return None if errors else values
 
 

@@ -25,7 +25,7 @@ import ipaddress
 import secrets
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from station import messages
 from station.domain import roles
 from station.domain.roles import Permission as P
+from station.services import privacy
 from station.services.auth import Principal
 from web import hardening, request_values
 
@@ -61,11 +62,17 @@ class Policy:
 
     scope: "counter" (the {counter_id} in the path must be the clerk's), "ticket" (the {ticket_id}
     must be a ticket the clerk's counter holds or could call), "ticket+body" (and a `counter_id`
-    in the JSON body, if any, must be the clerk's own counter), "body" (only that body check)."""
+    in the JSON body, if any, must be the clerk's own counter), "body" (only that body check, and a
+    `ticket_id` in the body must be one the clerk may act on), "case" (the {case_id} must be a case of the
+    clerk's counter, roles.may_open_case), "counter+case" (both), "list" (a `counter_id` query must be the
+    clerk's own; the route limits the list with `list_counter`). Every value is the one the route will
+    get after validation (web/request_values.py); a value that does not validate is refused."""
 
     permission: P | str | None
     scope: str | None = None
     why: str = ""
+    # A read of personal data to record in the audit log (who, which id, when): "case", "card" …
+    reads: str | None = None
 
 
 OPEN = Policy(None)
@@ -76,6 +83,7 @@ def _open(why: str) -> Policy:
 
 
 _QUEUE_TICKET = Policy(P.QUEUE_OPERATE, "ticket+body", "clerk panel action on a visitor's ticket")
+_CASE = Policy(P.CASES, "case", "a step of a case of one's own counter")
 
 # Every route of the app, decided one by one. tests/faults/test_authorization.py walks app.routes and
 # fails for a route missing here, then checks every role against what the rule says.
@@ -107,7 +115,8 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/tickets/{ticket_id}/take-over"): Policy(P.QUEUE_OPERATE, "body", "take over a called visitor"),
     # --- card stock, back office (D-BO); the single-card lookup shows the holder's personal fields ------
     ("POST", "/api/stock/import"): Policy(P.BACK_OFFICE, None, "import the card issuance list"),
-    ("GET", "/api/stock/cards/{notice_or_mfg}"): Policy(P.PERSONAL_DATA, None, "one card, with name and birth date"),
+    ("GET", "/api/stock/cards/{notice_or_mfg}"): Policy(P.PERSONAL_DATA, None, "one card, with name and birth date",
+                                                        reads="card"),
     ("GET", "/api/stock/cards/{card}/history"): Policy(P.BACK_OFFICE),
     ("POST", "/api/stock/cards/{card}/transition"): Policy(P.BACK_OFFICE),
     ("POST", "/api/stock/mail"): Policy(P.BACK_OFFICE, None, "notices mailed"),
@@ -125,40 +134,41 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/cases/collected"): Policy(P.PERSONAL_DATA, None, "collected documents per case (notice numbers)"),
     ("GET", "/api/cases/awaiting-staff-check"): Policy(P.STAFF_CHECK, None, "sets waiting for city staff"),
     ("POST", "/api/cases/purge-day"): Policy(P.END_OF_DAY, None, "purge a handed-over day's cases"),
-    ("GET", "/api/cases"): Policy(P.CASES),
-    ("POST", "/api/cases"): Policy(P.CASES, "body", "open a case at one's own counter"),
-    ("GET", "/api/cases/{case_id}"): Policy(P.PERSONAL_DATA, None, "a case with its working data"),
-    ("POST", "/api/cases/{case_id}/procedure"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/notice"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/documents"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/documents/all"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/juki-check"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/card-tap"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/steps/{step}"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/issue"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/consents"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/applied"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/complete"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/cancel"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/undo"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/handover"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/link"): Policy(P.CASES),
-    ("GET", "/api/cases/{case_id}/slips/{kind}"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/slips/{kind}/reprint"): Policy(P.CASES),
+    ("GET", "/api/cases"): Policy(P.CASES, "list", "a clerk: their counter's; supervisor: without personal fields"),
+    ("POST", "/api/cases"): Policy(P.CASES, "body", "open a case at one's own counter, for one's own ticket"),
+    ("GET", "/api/cases/{case_id}"): Policy(P.PERSONAL_DATA, "case", "a case with its working data", reads="case"),
+    ("POST", "/api/cases/{case_id}/procedure"): _CASE,
+    ("POST", "/api/cases/{case_id}/notice"): _CASE,
+    ("POST", "/api/cases/{case_id}/documents"): _CASE,
+    ("POST", "/api/cases/{case_id}/documents/all"): _CASE,
+    ("POST", "/api/cases/{case_id}/juki-check"): _CASE,
+    ("POST", "/api/cases/{case_id}/card-tap"): _CASE,
+    ("POST", "/api/cases/{case_id}/steps/{step}"): _CASE,
+    ("POST", "/api/cases/{case_id}/issue"): _CASE,
+    ("POST", "/api/cases/{case_id}/consents"): _CASE,
+    ("POST", "/api/cases/{case_id}/applied"): _CASE,
+    ("POST", "/api/cases/{case_id}/complete"): _CASE,
+    ("POST", "/api/cases/{case_id}/cancel"): _CASE,
+    ("POST", "/api/cases/{case_id}/undo"): _CASE,
+    ("POST", "/api/cases/{case_id}/handover"): _CASE,
+    ("POST", "/api/cases/{case_id}/link"): _CASE,
+    ("GET", "/api/cases/{case_id}/slips/{kind}"): _CASE,
+    ("POST", "/api/cases/{case_id}/slips/{kind}/reprint"): _CASE,
     # --- city staff (本市職員): their check and the handover queue ----------------------------------------
     ("POST", "/api/cases/{case_id}/staff-check"): Policy(P.STAFF_CHECK, None, "D-ISS-2 check by city staff"),
-    ("GET", "/api/handovers"): Policy(P.HANDOVER, None, "the handover queue (notes are personal)"),
-    ("GET", "/api/handovers/{handover_id}"): Policy(P.HANDOVER),
+    ("GET", "/api/handovers"): Policy(P.HANDOVER, None, "the handover queue (notes are personal)",
+                                      reads="handovers"),
+    ("GET", "/api/handovers/{handover_id}"): Policy(P.HANDOVER, reads="handover"),
     ("POST", "/api/handovers/{handover_id}/take"): Policy(P.HANDOVER),
     ("POST", "/api/handovers/{handover_id}/close"): Policy(P.HANDOVER, None, "close: purges the case (D-ALL-2)"),
     ("GET", "/staff"): Policy(P.HANDOVER, None, "city-staff screen"),
     ("GET", "/counter/{counter_id}/case"): Policy(P.QUEUE_OPERATE, "counter", "the counter's current case"),
-    ("GET", "/counter/{counter_id}/case/{case_id}"): Policy(P.QUEUE_OPERATE, "counter", "case screen (panel)"),
+    ("GET", "/counter/{counter_id}/case/{case_id}"): Policy(P.QUEUE_OPERATE, "counter+case", "case screen (panel)"),
     # --- phone desk (D-TEL), reports (D-ALL-1), end of day and purge (D-BO-6, D-ALL-2): issue 8 ------------
     ("GET", "/api/phone/categories"): Policy(P.PHONE),
     ("GET", "/api/phone/lookup"): Policy(P.PHONE, None, "D-TEL-4 application date (nothing personal)"),
     ("POST", "/api/phone/calls"): Policy(P.PHONE, None, "save a phone reception slip"),
-    ("GET", "/api/phone/calls"): Policy(P.PERSONAL_DATA, None, "slips with what callers said"),
+    ("GET", "/api/phone/calls"): Policy(P.PERSONAL_DATA, None, "slips with what callers said", reads="phone_calls"),
     ("GET", "/api/phone/counts"): Policy(P.PHONE),
     ("GET", "/phone"): Policy(P.PHONE, None, "phone desk screen"),
     ("GET", "/api/reports/daily"): Policy(P.REPORTS, None, "daily counts for the city"),
@@ -369,6 +379,9 @@ async def enforce(request: Request) -> None:
     principal = await run_in_threadpool(_authenticate, request)
     request.state.user = principal
     request.state.csrf = principal.csrf_token if principal and principal.via == "session" else ""
+    # The views blank their personal fields for a reader without PERSONAL_DATA (station/services/privacy.py).
+    privacy.set_reader(not station.settings.security.require_login
+                       or (principal is not None and principal.can(P.PERSONAL_DATA)))
     if not station.settings.security.require_login:
         return
     policy = policy_for(request.method, _route_path(request))
@@ -389,34 +402,47 @@ async def enforce(request: Request) -> None:
         raise _forbidden()
     if policy.scope:
         await _check_scope(request, principal, policy.scope)
+    if policy.reads and principal.can(P.PERSONAL_DATA):
+        await _record_read(request, principal, policy.reads)
 
 
 async def _check_scope(request: Request, principal: Principal, scope: str) -> None:
-    """Counter and ticket scope, on the values the route will really get (web/request_values.py): the
-    raw path string is never trusted, and a value that does not validate is a refusal, not a skip."""
-    if principal.can(P.ALL_COUNTERS):
-        return
+    """Counter, ticket and case scope, on the values the route will really get (web/request_values.py):
+    the raw path string is never trusted, and a value that does not validate is a refusal, not a skip."""
     station = _station(request)
     own = principal.counter_id
     path = request_values.path_values(request)
-    if scope == "counter":
+    if scope in ("case", "counter+case"):
+        case_id = request_values.bounded_id(path, "case_id")
+        if case_id is None:
+            raise _forbidden_code("security.bad_id")
+        exists, case_counter = await run_in_threadpool(station.auth.case_scope, case_id)
+        if exists and not roles.may_open_case(principal.role, own, case_counter):
+            raise _forbidden_code("security.case_other_counter")
+        if scope == "case":
+            return
+    if principal.can(P.ALL_COUNTERS):
+        return
+    if scope in ("counter", "counter+case"):
         counter_id = request_values.bounded_id(path, "counter_id")
         if counter_id is None:
             raise _forbidden_code("security.bad_id")
         if not roles.may_use_counter(principal.role, own, counter_id):
             raise _counter_refusal(own, "security.counter_only")
         return
+    if scope == "list":
+        query = request_values.query_values(request)
+        if query is None:
+            raise _forbidden_code("security.bad_id")
+        asked = query.get("counter_id")
+        if asked is not None and not roles.allowed(principal.role, P.HANDOVER) and asked != own:
+            raise _counter_refusal(own, "security.counter_only")
+        return
     if scope in ("ticket", "ticket+body"):
         ticket_id = request_values.bounded_id(path, "ticket_id")
         if ticket_id is None:
             raise _forbidden_code("security.bad_id")
-        t = await run_in_threadpool(station.auth.ticket_scope, ticket_id)
-        if t is not None:
-            counter = station.settings.counter(own) if own is not None else None
-            if not roles.may_act_on_ticket(principal.role, own, counter.categories if counter else [],
-                                           ticket_counter=t.counter_id, ticket_target_counter=t.target_counter_id,
-                                           ticket_category=t.category):
-                raise _forbidden_code("security.ticket_other_counter")
+        await _check_ticket(request, principal, ticket_id)
     if scope in ("ticket+body", "body"):
         try:
             body = await request_values.body_values(request)
@@ -425,6 +451,48 @@ async def _check_scope(request: Request, principal: Principal, scope: str) -> No
         body_counter = request_values.body_field(body, "counter_id")
         if body_counter is not None and body_counter != own:
             raise _counter_refusal(own, "security.as_counter_only")
+        body_ticket = request_values.body_field(body, "ticket_id")
+        if scope == "body" and body_ticket is not None:
+            ticket_id = request_values.bounded_id({"t": body_ticket}, "t")
+            if ticket_id is None:
+                raise _forbidden_code("security.bad_id")
+            await _check_ticket(request, principal, ticket_id)
+
+
+async def _check_ticket(request: Request, principal: Principal, ticket_id: int) -> None:
+    station = _station(request)
+    own = principal.counter_id
+    t = await run_in_threadpool(station.auth.ticket_scope, ticket_id)
+    if t is None:
+        return  # no such ticket: the route answers 404
+    counter = station.settings.counter(own) if own is not None else None
+    if not roles.may_act_on_ticket(principal.role, own, counter.categories if counter else [],
+                                   ticket_counter=t.counter_id, ticket_target_counter=t.target_counter_id,
+                                   ticket_category=t.category):
+        raise _forbidden_code("security.ticket_other_counter")
+
+
+def list_counter(request: Request) -> int | None:
+    """For list routes (`GET /api/cases`): the counter a reader's list is limited to — a clerk's own —
+    or None (every counter: the supervisor, city staff, or logins switched off)."""
+    principal = current_user(request)
+    if principal is None or not _station(request).settings.security.require_login:
+        return None
+    if principal.can(P.ALL_COUNTERS) or principal.can(P.HANDOVER):
+        return None
+    return principal.counter_id if principal.counter_id is not None else 0  # 0: no counter, nothing listed
+
+
+ListCounterDep = Annotated[int | None, Depends(list_counter)]
+
+
+async def _record_read(request: Request, principal: Principal, what: str) -> None:
+    """Audit a personal-data read: who, which ids (the validated path values), when; never the data."""
+    from web.deps import get_actor
+
+    values = request_values.path_values(request) or {}
+    target = ",".join(f"{k}={v}" for k, v in sorted(values.items())) or request.url.path
+    await run_in_threadpool(_station(request).auth.record_read, get_actor(request), what, target)
 
 
 def _counter_refusal(own: int | None, code: str) -> AccessDenied:

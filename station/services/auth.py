@@ -55,7 +55,7 @@ from station.services.auth_views import (
     UserView,
 )
 from station.services.errors import Conflict, Invalid, NotFound
-from station.store import audit_repo, auth_repo
+from station.store import audit_repo, auth_repo, cases_repo
 from station.store.models_auth import ApiToken, AuthSession, User
 from station.store.uow import UnitOfWork
 
@@ -365,6 +365,19 @@ class AuthService:
         with self.sessions() as s:
             row = auth_repo.ticket_scope(s, ticket_id)
         return TicketScope(*row) if row else None
+
+    def case_scope(self, case_id: int) -> tuple[bool, int | None]:
+        """(the case exists, its counter): for the web layer's case scope check; nothing personal."""
+        if not 0 < case_id < 2**31:
+            return (False, None)
+        with self.sessions() as s:
+            return cases_repo.counter_of(s, case_id)
+
+    def record_read(self, actor: Actor, what: str, target: str) -> None:
+        """A read of personal data (a case, a card, phone slips, a handover): who, which, when — never the
+        data itself (issue 13, Medium 3). Its own small transaction: the read itself changes nothing."""
+        with self.uow.change() as ch:
+            ch.audit(self.clock.now(), actor, f"personal.read.{what}", target)
 
     # --- audit log -------------------------------------------------------------------------------
     def audit_entries(self, day: date | None = None, actor: str | None = None, action: str | None = None,

@@ -130,6 +130,7 @@ class EndOfDayService:
             n_calls = self.phone.purge_day_in(ch.session, day, now, include_escalated=include_open)
             n_cards = self._purge_cards(ch.session, notices, now)
             if n_calls or n_cards:
+                ch.erased()
                 ch.audit(now, actor, "personal.purge", f"day:{day.isoformat()}", f"calls={n_calls} cards={n_cards}")
         return {"cases": n_cases, "calls": n_calls, "cards": n_cards}
 

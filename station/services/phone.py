@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
@@ -27,6 +27,7 @@ from station.domain.calendar import business_date
 from station.events import EventBus
 from station.messages import both
 from station.procedures_catalog import Catalog, Coded, ProcedureDef
+from station.services import privacy
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid
 from station.store import phone_repo as repo
@@ -61,6 +62,11 @@ class PhoneCallView(BaseModel):
     caller_name: str | None
     caller_phone: str | None
     purged: bool
+
+    @field_serializer("content", "response", "caller_name", "caller_phone", mode="wrap")
+    def _personal(self, v: str | None, handler: SerializerFunctionWrapHandler) -> str | None:
+        """What the caller said and who they are: blank for a reader without PERSONAL_DATA (services/privacy)."""
+        return None if privacy.hidden() else handler(v)
 
 
 class LookupView(BaseModel):

@@ -18,6 +18,7 @@ from station.domain.calendar import business_date
 from station.services.cases import CaseView, HandoverView, presented_from
 from web.deps import ActorDep, DbId, StationDep
 from web.schemas import ErrorOut
+from web.security import ListCounterDep
 
 router = APIRouter(tags=["cases"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 409: {"model": ErrorOut},
@@ -127,9 +128,11 @@ def purge_day(body: PurgeIn, station: StationDep, actor: ActorDep) -> dict[str, 
 
 
 @router.get("/api/cases", response_model=list[CaseView], responses=ERRORS)
-def list_cases(station: StationDep, day: date | None = Query(None),
+def list_cases(station: StationDep, limited_to: ListCounterDep, day: date | None = Query(None),
                counter_id: int | None = Query(None, ge=1, le=999)) -> list[CaseView]:
-    return station.cases.list(day, counter_id)
+    """A day's cases: a clerk's own counter's only (web/security.py list scope); personal fields blanked
+    for a reader without the personal-data permission (the view does that)."""
+    return station.cases.list(day, limited_to if limited_to is not None else counter_id)
 
 
 @router.post("/api/cases", status_code=status.HTTP_201_CREATED, response_model=CaseView, responses=ERRORS)

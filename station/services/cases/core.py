@@ -282,6 +282,7 @@ class CaseCore:
         for h in repo.handovers_of(ch.session, c.id):
             h.note = None
         ch.audit(now, actor, "case.purge", f"case:{c.id}", "notice_no,data,handover_note", ticket_id=c.ticket_id)
+        ch.erased()
         for hook in self.purge_hooks:
             hook(ch.session, c.id, now)
 

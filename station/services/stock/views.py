@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
 
 from station.domain.card_record import CardRecord, CardStatus, NoticeType
+from station.services import privacy
 
 
 class _View(BaseModel):
@@ -73,6 +74,15 @@ class CardView(CardSummary):
     birth_date: date | None = Field(description="personal: None once purged")
     batch_id: int
     past_deadline: bool
+
+    # Blank for a reader without PERSONAL_DATA (station/services/privacy.py).
+    @field_serializer("name_kana", mode="wrap")
+    def _personal_name(self, v: str | None, handler: SerializerFunctionWrapHandler) -> str | None:
+        return None if privacy.hidden() else handler(v)
+
+    @field_serializer("birth_date", mode="wrap")
+    def _personal_birth(self, v: date | None, handler: SerializerFunctionWrapHandler) -> date | None:
+        return None if privacy.hidden() else handler(v)
 
     def summary(self) -> CardSummary:
         """The same card without its personal fields (what a transition answers)."""
