@@ -45,12 +45,18 @@ def _fields(request: Request) -> tuple[list[Any], list[Any], list[Any]] | None:
 
 
 def path_values(request: Request) -> dict[str, Any] | None:
-    """The route's path parameters as the route's declared types make them; None if any fails to validate."""
+    """The route's path parameters as the route's declared types make them. A parameter that does not
+    validate is left out (a check that needs it refuses; one that does not, like a slip's kind, lets the
+    route answer its own 422)."""
     fields = _fields(request)
     if fields is None:
         return None
-    values, errors = request_params_to_args(fields[0], request.path_params)
-    return None if errors else values
+    out: dict[str, Any] = {}
+    for f in fields[0]:
+        values, errors = request_params_to_args([f], request.path_params)
+        if not errors:
+            out.update(values)
+    return out
 
 
 def query_values(request: Request) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
@@ -63,10 +63,10 @@ class PhoneCallView(BaseModel):
     caller_phone: str | None
     purged: bool
 
-    @field_serializer("content", "response", "caller_name", "caller_phone", mode="wrap")
-    def _personal(self, v: str | None, handler: SerializerFunctionWrapHandler) -> str | None:
+    @field_serializer("content", "response", "caller_name", "caller_phone")
+    def _personal(self, v: str | None) -> str | None:
         """What the caller said and who they are: blank for a reader without PERSONAL_DATA (services/privacy)."""
-        return None if privacy.hidden() else handler(v)
+        return None if privacy.hidden() else v
 
 
 class LookupView(BaseModel):

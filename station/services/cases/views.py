@@ -12,7 +12,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from station.domain import case_flow
 from station.domain.card_record import NoticeType
@@ -49,9 +49,9 @@ class HandoverView(BaseModel):
     note: str | None = Field(description="what the visitor said: personal (null for a reader without the "
                              "personal-data permission, and once purged)")
 
-    @field_serializer("note", mode="wrap")
-    def _personal_note(self, v: str | None, handler: SerializerFunctionWrapHandler) -> str | None:
-        return None if privacy.hidden() else handler(v)
+    @field_serializer("note")
+    def _personal_note(self, v: str | None) -> str | None:
+        return None if privacy.hidden() else v
 
 
 # Fields of CaseView that hold personal working data: blanked for a reader without PERSONAL_DATA.
@@ -106,21 +106,17 @@ class CaseView(BaseModel):
     last_print: dict[str, Any] | None = None
 
     # --- personal fields, for a reader without PERSONAL_DATA (station/services/privacy.py) ---------------
-    @field_serializer(*CASE_PERSONAL_FIELDS, mode="wrap")
-    def _personal(self, v: dict[str, Any] | None, handler: SerializerFunctionWrapHandler) -> dict[str, Any] | None:
-        return None if privacy.hidden() else handler(v)
+    @field_serializer(*CASE_PERSONAL_FIELDS)
+    def _personal(self, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if privacy.hidden() else v
 
-    @field_serializer("handover", mode="wrap")
-    def _personal_handover(self, v: dict[str, Any] | None,
-                           handler: SerializerFunctionWrapHandler) -> dict[str, Any] | None:
-        out = handler(v)
-        return {**out, "note": None} if out and privacy.hidden() else out
+    @field_serializer("handover")
+    def _personal_handover(self, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        return {**v, "note": None} if v and privacy.hidden() else v
 
-    @field_serializer("history", mode="wrap")
-    def _personal_history(self, v: list[dict[str, Any]],
-                          handler: SerializerFunctionWrapHandler) -> list[dict[str, Any]]:
-        out = handler(v)
-        return [{**h, "detail": None} for h in out] if privacy.hidden() else out
+    @field_serializer("history")
+    def _personal_history(self, v: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**h, "detail": None} for h in v] if privacy.hidden() else v
 
 
 def aware(dt: datetime | None) -> datetime | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from station.domain.card_record import CardRecord, CardStatus, NoticeType
 from station.services import privacy
@@ -76,13 +76,13 @@ class CardView(CardSummary):
     past_deadline: bool
 
     # Blank for a reader without PERSONAL_DATA (station/services/privacy.py).
-    @field_serializer("name_kana", mode="wrap")
-    def _personal_name(self, v: str | None, handler: SerializerFunctionWrapHandler) -> str | None:
-        return None if privacy.hidden() else handler(v)
+    @field_serializer("name_kana")
+    def _personal_name(self, v: str | None) -> str | None:
+        return None if privacy.hidden() else v
 
-    @field_serializer("birth_date", mode="wrap")
-    def _personal_birth(self, v: date | None, handler: SerializerFunctionWrapHandler) -> date | None:
-        return None if privacy.hidden() else handler(v)
+    @field_serializer("birth_date")
+    def _personal_birth(self, v: date | None) -> date | None:
+        return None if privacy.hidden() else v
 
     def summary(self) -> CardSummary:
         """The same card without its personal fields (what a transition answers)."""
