@@ -27,3 +27,5 @@ StationDep = Annotated["Station", Depends(get_station)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
 # Row ids are 32-bit integers in SQLite and PostgreSQL: a larger id in a path is a 422, not a driver overflow.
 DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# Counters are numbered 1–999 (station/config.py CounterSettings.id).
+CounterNo = Annotated[int, Path(ge=1, le=999)]

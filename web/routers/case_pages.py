@@ -7,14 +7,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from web.deps import ActorDep, DbId, StationDep
+from web.deps import ActorDep, CounterNo, DbId, StationDep
 from web.routers.pages import counters_public, not_found, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/counter/{counter_id}/case")
-def open_case_page(counter_id: int, request: Request, station: StationDep, actor: ActorDep) -> Response:
+def open_case_page(counter_id: CounterNo, request: Request, station: StationDep, actor: ActorDep) -> Response:
     """The case of this counter's current visitor: the open one, or a new one for the called ticket."""
     if station.settings.counter(counter_id) is None:
         return not_found(request, station, "not_found_title")
@@ -29,7 +29,7 @@ def open_case_page(counter_id: int, request: Request, station: StationDep, actor
 
 
 @router.get("/counter/{counter_id}/case/{case_id}", response_class=HTMLResponse)
-def case_page(counter_id: int, case_id: DbId, request: Request, station: StationDep) -> HTMLResponse:
+def case_page(counter_id: CounterNo, case_id: DbId, request: Request, station: StationDep) -> HTMLResponse:
     counter = station.settings.counter(counter_id)
     if counter is None or not station.cases.exists(case_id):  # the shell only; case.js fetches the case
         return not_found(request, station, "not_found_title")

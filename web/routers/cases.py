@@ -27,8 +27,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 409: {"mode
 
 # --- request bodies (the answers are the service's own views: CaseView, HandoverView) -------------------
 class OpenIn(BaseModel):
-    counter_id: int | None = Field(None, description="the counter (null: a walk-up handled away from a counter)")
-    ticket_id: int | None = None
+    counter_id: int | None = Field(None, ge=1, le=999,
+                                   description="the counter (null: a walk-up handled away from a counter)")
+    ticket_id: int | None = Field(None, ge=1, le=2**31 - 1)
     procedure: str | None = Field(None, description="catalog code; default: by the ticket's category")
 
 

@@ -43,7 +43,7 @@ async def events(
     request: Request,
     station: StationDep,
     last_event_id: str | None = Header(None),
-    since: int | None = Query(None, ge=0, description="resume after this sequence number"),
+    since: int | None = Query(None, ge=0, le=2**62, description="resume after this sequence number"),
 ) -> StreamingResponse:
     """Every event (ticket issued/called/state, counters, devices, card, scans, configuration) as it happens;
     without a login only what the public screens show (PUBLIC_EVENTS).
