@@ -84,6 +84,7 @@ def cheap_hasher() -> PasswordHasher:
 
 
 DEMO_NAMES = frozenset(d[0] for d in DEMO_USERS)
+DEMO_PASSWORDS = {d[0]: d[3] for d in DEMO_USERS}
 __all__ = ["AUTH_CACHE_SECONDS", "DEMO_USERS", "AuditView", "AuthService", "Forbidden", "LoginResult", "MeView",
            "Principal", "TicketScope", "TokenView", "TooManyAttempts", "Unauthorized", "UserView", "cheap_hasher"]
 
@@ -108,6 +109,9 @@ class AuthService:
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._cache_lock = threading.Lock()
         self._cache_on = auth_repo.is_pg(sessions.kw.get("bind"))
+        # Demo users log in only in simulator mode (set by `ensure_demo_users`, which only it calls).
+        self.demo_allowed = False
+        self._demo_hashes: dict[tuple[str, str], bool] = {}
 
     # --- the lookup cache ------------------------------------------------------------------------
     def _cached(self, key: str) -> Principal | None:
@@ -152,16 +156,33 @@ class AuthService:
             raise NotFound("auth.no_counter", params={"counter": counter_id})
         return r
 
-    def _check_password(self, password: str) -> None:
+    def _check_password(self, password: str, *, demo: bool = False) -> None:
         if len(password or "") < MIN_PASSWORD:
             raise Invalid("auth.password_short", params={"n": MIN_PASSWORD})
+        if not demo and password in DEMO_PASSWORDS.values():
+            raise Invalid("security.password_is_demo")
+
+    def _has_demo_password(self, name: str, password_hash: str) -> bool:
+        """Whether this user still has the documented demo password (remembered per hash: checked once)."""
+        if name not in DEMO_PASSWORDS:
+            return False
+        key = (name, password_hash)
+        found = self._demo_hashes.get(key)
+        if found is None:
+            try:
+                found = PasswordHasher().verify(password_hash, DEMO_PASSWORDS[name])
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                found = False
+            self._demo_hashes[key] = found
+        return found
 
     # --- users -----------------------------------------------------------------------------------
     def add_user(self, name: str, role: str, password: str, counter_id: int | None = None,
-                 actor: Actor | None = None, *, hasher: PasswordHasher | None = None) -> UserView:
+                 actor: Actor | None = None, *, hasher: PasswordHasher | None = None,
+                 demo: bool = False) -> UserView:
         self._check_name(name)
         r = self._check_role_counter(role, counter_id)
-        self._check_password(password)
+        self._check_password(password, demo=demo)
         pw_hash = (hasher or self.hasher).hash(password)
         now = self.clock.now()
         with self.uow.change() as ch:
@@ -195,7 +216,9 @@ class AuthService:
                         created_at=u.created_at)
 
     def ensure_demo_users(self) -> list[str]:
-        """Simulator mode: create the demo users that do not exist yet (names returned)."""
+        """Simulator mode: create the demo users that do not exist yet (names returned); their logins work
+        from now on in this process only."""
+        self.demo_allowed = True
         with self.sessions() as s:
             existing = auth_repo.user_names(s)
         made = []
@@ -204,7 +227,8 @@ class AuthService:
                 continue
             try:
                 # public passwords: hashed cheaply, so a simulated office starts in a blink
-                self.add_user(name, role.value, password, counter, Actor("simulator"), hasher=cheap_hasher())
+                self.add_user(name, role.value, password, counter, Actor("simulator"), hasher=cheap_hasher(),
+                              demo=True)
                 made.append(name)
             except (Conflict, IntegrityError):  # another daemon of the simulated office made it first
                 pass
@@ -301,6 +325,11 @@ class AuthService:
                 ch.audit(now, Actor(shown, client), "auth.login_failed", shown, f"reason={reason}")
             raise Unauthorized("auth.wrong_login")
         assert user is not None
+        if not self.demo_allowed and DEMO_PASSWORDS.get(user.name) == password:
+            # A data dir once run with --simulate: its documented demo logins never work for real (issue 13).
+            with self.uow.change() as ch:
+                ch.audit(now, Actor(shown, client), "auth.login_refused", shown, "reason=demo_user")
+            raise Forbidden("security.demo_users_refused")
         role = roles.Role(user.role)
         bound = user.counter_id if user.counter_id is not None else counter_id
         if roles.needs_counter(role):
@@ -344,6 +373,8 @@ class AuthService:
             sess, user = row
             if sess.expires_at <= now or not user.active:
                 return None
+            if not self.demo_allowed and self._has_demo_password(user.name, user.password_hash):
+                return None  # a session opened with a demo login in simulator mode ends with it
             p = Principal(name=user.name, role=user.role, counter_id=sess.counter_id, via="session",
                           csrf_token=sess.csrf_token, expires_at=sess.expires_at)
         self._remember(key, p)
