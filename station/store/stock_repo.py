@@ -203,15 +203,19 @@ def box_slots(s: Session, box: int) -> list[tuple[int, str, str, str]]:
     ).all()]
 
 
-def deadline_before(s: Session, statuses: Iterable[str], day: date) -> list[Card]:
+def deadline_before(s: Session, statuses: Iterable[str], day: date, offset: int = 0,
+                    limit: int | None = None) -> list[Card]:
     return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)), Card.receipt_deadline < day)
-                          .order_by(Card.receipt_deadline, Card.manufacturing_no)))
+                          .order_by(Card.receipt_deadline, Card.manufacturing_no).offset(offset).limit(limit)))
 
 
-def mailed_on(s: Session, day: date) -> list[Card]:
-    return list(s.scalars(select(Card).where(Card.mailed_on == day).order_by(Card.manufacturing_no)))
+def mailed_on(s: Session, day: date, offset: int = 0, limit: int | None = None) -> list[Card]:
+    return list(s.scalars(select(Card).where(Card.mailed_on == day).order_by(Card.manufacturing_no)
+                          .offset(offset).limit(limit)))
 
 
-def applied_by(s: Session, statuses: Iterable[str], cutoff: date) -> list[Card]:
+def applied_by(s: Session, statuses: Iterable[str], cutoff: date, offset: int = 0,
+               limit: int | None = None) -> list[Card]:
+    """Pages (offset, limit): a large stock never answers in one piece (issue 13, Medium 7)."""
     return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)), Card.application_date <= cutoff)
-                          .order_by(Card.application_date, Card.manufacturing_no)))
+                          .order_by(Card.application_date, Card.manufacturing_no).offset(offset).limit(limit)))

@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from station.domain.calendar import business_date
 from station.services.cases import CaseView, HandoverView, presented_from
 from web.deps import ActorDep, DbId, StationDep
+from web.paging import PageDep
 from web.schemas import ErrorOut
 from web.security import ListCounterDep
 
@@ -129,11 +130,13 @@ def purge_day(body: PurgeIn, station: StationDep, actor: ActorDep) -> dict[str, 
 
 
 @router.get("/api/cases", response_model=list[CaseView], responses=ERRORS)
-def list_cases(station: StationDep, limited_to: ListCounterDep, day: date | None = Query(None),
+def list_cases(station: StationDep, limited_to: ListCounterDep, page: PageDep, request: Request,
+               response: Response, day: date | None = Query(None),
                counter_id: int | None = Query(None, ge=1, le=999)) -> list[CaseView]:
     """A day's cases: a clerk's own counter's only (web/security.py list scope); personal fields blanked
     for a reader without the personal-data permission (the view does that)."""
-    return station.cases.list(day, limited_to if limited_to is not None else counter_id)
+    counter = limited_to if limited_to is not None else counter_id
+    return page.fetch(lambda o, n: station.cases.list(day, counter, n, o), request, response)
 
 
 @router.post("/api/cases", status_code=status.HTTP_201_CREATED, response_model=CaseView, responses=ERRORS)
