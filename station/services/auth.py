@@ -1,5 +1,8 @@
 """Users, logins, sessions and API tokens (issue 6, items 4–5).
 
+It is over 400 lines because users, sessions, tokens, the login limit, the demo-login guard (issue 13) and the
+lookups the web layer's scope checks make share one hasher, one lookup cache and one unit of work.
+
 - Passwords: argon2id (argon2-cffi's defaults), rehashed on login when the parameters change. An unknown
   name costs the same verification as a known one, so timing does not tell which names exist.
 - Sessions: server-side rows with an absolute expiry by the station clock; the cookie carries a random

@@ -185,6 +185,18 @@ def purge_issued(s: Session, notices: list[str], now: datetime) -> int:
     return n
 
 
+def purge_returned(s: Session, returned_before: datetime, now: datetime) -> int:
+    """Empty the holder's name and birth date on cards that left the stock (returned to J-LIS — after a
+    defect, a passed deadline or a cancellation) before `returned_before` (issue 13, Low 14). A returned
+    card is never handed over, so nothing needs them any more; a defect card still in stock keeps them
+    until it leaves."""
+    res = s.execute(update(Card).where(Card.status == "returned", Card.personal_purged_at.is_(None),
+                                       Card.updated_at <= returned_before)
+                    .values(name_kana=None, birth_date=None, personal_purged_at=now)
+                    .execution_options(synchronize_session=False))
+    return int(res.rowcount or 0)
+
+
 # --- shelving and deadlines -------------------------------------------------------------------------
 def boxes(s: Session) -> list[tuple[int, int, str, str, str]]:
     """(box, count, lowest and highest manufacturing number, lot) of every box in use."""
