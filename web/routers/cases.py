@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from station.domain.calendar import business_date
 from station.services.cases import CaseView, HandoverView, presented_from
-from web.deps import ActorDep, DbId, StationDep
+from web.deps import DAY_MAX, DAY_MIN, ActorDep, DbId, StationDep
 from web.paging import PageDep
 from web.schemas import ErrorOut
 from web.security import ListCounterDep
@@ -95,7 +95,7 @@ class SlipOut(BaseModel):
 
 
 class PurgeIn(BaseModel):
-    day: date
+    day: date = Field(ge=DAY_MIN, le=DAY_MAX)
 
 
 # --- catalog, lists, counts ------------------------------------------------------------------------------
@@ -106,13 +106,13 @@ def catalog(station: StationDep) -> dict[str, Any]:
 
 
 @router.get("/api/cases/counts")
-def counts(station: StationDep, day: date | None = Query(None)) -> dict[str, Any]:
+def counts(station: StationDep, day: date | None = Query(None, ge=DAY_MIN, le=DAY_MAX)) -> dict[str, Any]:
     """Per-day counts of every kind of handling (D-ALL-1), for the reports."""
     return station.cases.counts_for(day or business_date(station.clock.now()))
 
 
 @router.get("/api/cases/collected")
-def collected(station: StationDep, day: date | None = Query(None)) -> list[dict[str, Any]]:
+def collected(station: StationDep, day: date | None = Query(None, ge=DAY_MIN, le=DAY_MAX)) -> list[dict[str, Any]]:
     """What was collected per case on a day, for the end-of-day handover to city staff (D-BO-6)."""
     return station.cases.collected_for(day or business_date(station.clock.now()))
 
@@ -131,7 +131,7 @@ def purge_day(body: PurgeIn, station: StationDep, actor: ActorDep) -> dict[str, 
 
 @router.get("/api/cases", response_model=list[CaseView], responses=ERRORS)
 def list_cases(station: StationDep, limited_to: ListCounterDep, page: PageDep, request: Request,
-               response: Response, day: date | None = Query(None),
+               response: Response, day: date | None = Query(None, ge=DAY_MIN, le=DAY_MAX),
                counter_id: int | None = Query(None, ge=1, le=999)) -> list[CaseView]:
     """A day's cases: a clerk's own counter's only (web/security.py list scope); personal fields blanked
     for a reader without the personal-data permission (the view does that)."""

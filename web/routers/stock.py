@@ -26,7 +26,7 @@ from station.services.stock import (
 )
 from station.slips.box_label import box_label_png
 from web import i18n
-from web.deps import ActorDep, DbId, StationDep
+from web.deps import DAY_MAX, DAY_MIN, ActorDep, DbId, StationDep
 from web.paging import PageDep
 from web.templates import templates
 
@@ -111,7 +111,7 @@ def stale(station: StationDep, page: PageDep, request: Request, response: Respon
 
 @router.get(API + "/notices", response_model=list[CardSummary])
 def notices(station: StationDep, page: PageDep, request: Request, response: Response,
-            mailed_on: date = Query(...)) -> list[CardSummary]:
+            mailed_on: date = Query(..., ge=DAY_MIN, le=DAY_MAX)) -> list[CardSummary]:
     """The notices mailed on a day with their receipt deadlines (D-BO-3); paged."""
     return page.fetch(lambda o, n: station.stock.notice_list(mailed_on, o, n), request, response)
 
