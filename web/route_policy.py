@@ -25,7 +25,8 @@ class Policy:
     scope: "counter" (the {counter_id} in the path must be the clerk's), "ticket" (the {ticket_id}
     must be a ticket the clerk's counter holds or could call), "ticket+body" (and a `counter_id`
     in the JSON body, if any, must be the clerk's own counter), "body" (only that body check, and a
-    `ticket_id` in the body must be one the clerk may act on), "case" (the {case_id} must be a case of the
+    `ticket_id` in the body must be one the clerk may act on), "take-over" (the body check, and another
+    counter's ticket only once that counter is closed: roles.may_take_over), "case" (the {case_id} must be a case of the
     clerk's counter, roles.may_open_case), "counter+case" (both), "list" (a `counter_id` query must be the
     clerk's own; the route limits the list with `list_counter`). Every value is the one the route will
     get after validation (web/request_values.py); a value that does not validate is refused."""
@@ -74,7 +75,8 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/tickets/{ticket_id}/transfer"): Policy(P.QUEUE_OPERATE, "ticket", "transfer"),
     ("POST", "/api/tickets/{ticket_id}/reprint"): Policy(P.QUEUE_OPERATE, "ticket", "print a ticket again"),
     # another counter's called visitor (its PC went down): the taking counter (body) must be one's own
-    ("POST", "/api/tickets/{ticket_id}/take-over"): Policy(P.QUEUE_OPERATE, "body", "take over a called visitor"),
+    ("POST", "/api/tickets/{ticket_id}/take-over"): Policy(P.QUEUE_OPERATE, "take-over",
+                                                           "take over a called visitor of a closed counter"),
     # --- card stock, back office (D-BO); the single-card lookup shows the holder's personal fields ------
     ("POST", "/api/stock/import"): Policy(P.BACK_OFFICE, None, "import the card issuance list"),
     ("GET", "/api/stock/cards/{notice_or_mfg}"): Policy(P.PERSONAL_DATA, None, "one card, with name and birth date",

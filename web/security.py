@@ -273,7 +273,17 @@ async def _check_scope(request: Request, principal: Principal, scope: str) -> No
         if ticket_id is None:
             raise _forbidden_code("security.bad_id")
         await _check_ticket(request, principal, ticket_id)
-    if scope in ("ticket+body", "body"):
+    if scope == "take-over":
+        ticket_id = request_values.bounded_id(path, "ticket_id")
+        if ticket_id is None:
+            raise _forbidden_code("security.bad_id")
+        t = await run_in_threadpool(station.auth.ticket_scope, ticket_id)
+        if t is not None and t.counter_id not in (None, own):
+            states = await run_in_threadpool(station.queue.counter_states)
+            closed = getattr(states.get(t.counter_id), "value", None) == "closed"
+            if not roles.may_take_over(principal.role, own, t.counter_id, closed):
+                raise _forbidden_code("security.take_over_live_counter", counter=t.counter_id)
+    if scope in ("ticket+body", "body", "take-over"):
         try:
             body = await request_values.body_values(request)
         except request_values.Unparsable:

@@ -158,3 +158,15 @@ def may_open_case(role: Role | str, own_counter: int | None, case_counter: int |
     if not allowed(role, P.CASES):
         return False
     return case_counter is None or (own_counter is not None and own_counter == case_counter)
+
+
+def may_take_over(role: Role | str, own_counter: int | None, ticket_counter: int | None,
+                  ticket_counter_closed: bool) -> bool:
+    """Take over another counter's called visitor (issue 13, Medium 9): the supervisor always; a clerk only
+    for their own counter, and from another counter only once that counter is closed (its PC went down and
+    it was closed, by the supervisor or at the end of its day) — never while its clerk is still serving."""
+    if allowed(role, P.ALL_COUNTERS):
+        return True
+    if not allowed(role, P.QUEUE_OPERATE) or own_counter is None:
+        return False
+    return ticket_counter in (None, own_counter) or ticket_counter_closed
