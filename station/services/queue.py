@@ -5,7 +5,7 @@ Every change commits through the unit of work before anyone is told: the event c
 transaction that created it is durable. The SQL lives in `station.store.queue_repo`; the views in
 `station.services.queue_views`.
 
-Why one file of ~440 lines: the use cases share one wait-estimate cache (read by every view, updated by
+This file is over 400 lines because the use cases share one wait-estimate cache (read by every view, updated by
 finishes and counter changes); split across modules it would need a shared owner of its own. When the
 queue grows further, that cache is the first thing to move out (then `services/queue/`).
 """
