@@ -7,25 +7,28 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from web.deps import ActorDep, CounterNo, DbId, StationDep
+from web.deps import CounterNo, DbId, StationDep
 from web.routers.pages import counters_public, not_found, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/counter/{counter_id}/case")
-def open_case_page(counter_id: CounterNo, request: Request, station: StationDep, actor: ActorDep) -> Response:
-    """The case of this counter's current visitor: the open one, or a new one for the called ticket."""
-    if station.settings.counter(counter_id) is None:
+def open_case_page(counter_id: CounterNo, request: Request, station: StationDep) -> Response:
+    """The case of this counter's current visitor: the open one; without one, a page whose script opens it
+    with POST /api/cases (a GET never writes — issue 13) and then goes to it."""
+    counter = station.settings.counter(counter_id)
+    if counter is None:
         return not_found(request, station, "not_found_title")
-    view = station.cases.active_for_counter(counter_id)
-    if view is None:
-        ticket = station.queue.current_ticket(counter_id)
-        procedure = request.query_params.get("procedure") or None
-        view = station.cases.open(counter_id, actor, procedure, ticket.id if ticket else None)
     lang = request.query_params.get("lang")  # an explicit ?lang= survives the hop (the cookie is set on arrival)
     keep = f"?lang={lang}" if lang in ("ja", "en") else ""
-    return RedirectResponse(f"/counter/{counter_id}/case/{view.id}{keep}", status_code=303)
+    view = station.cases.active_for_counter(counter_id)
+    if view is not None:
+        return RedirectResponse(f"/counter/{counter_id}/case/{view.id}{keep}", status_code=303)
+    ticket = station.queue.current_ticket(counter_id)
+    procedure = (request.query_params.get("procedure") or "")[:32] or None
+    return render(request, station, "case_open.html", counter=counter, ticket_id=ticket.id if ticket else None,
+                  procedure=procedure, keep=keep)
 
 
 @router.get("/counter/{counter_id}/case/{case_id}", response_class=HTMLResponse)
