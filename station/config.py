@@ -40,8 +40,16 @@ class ServerSettings(BaseModel):
     # Worker threads for API calls that touch the database or a device (live event streams need none).
     # One counter PC's clerks, kiosk and displays never keep more busy; more only cost memory and tail latency.
     worker_threads: int = Field(12, ge=2, le=200)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks).
+    # Empty (the default): no forwarded header is believed from anyone, loopback included, so the client
+    # address used by the allow-list, the login and ticket rate limits and the audit log is the socket's.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Request bodies larger than this are refused with 413 before they are read: every JSON call is small.
+    max_json_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # The card issuance list CSV upload (POST /api/stock/import): the office's largest daily list fits easily.
+    max_import_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024, le=512 * 1024 * 1024)
 
-    @field_validator("allow_networks")
+    @field_validator("allow_networks", "trusted_proxies")
     @classmethod
     def _networks(cls, v: list[str]) -> list[str]:
         import ipaddress

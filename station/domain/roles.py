@@ -146,3 +146,29 @@ def may_act_on_ticket(
     if ticket_target_counter is not None:
         return ticket_target_counter == own_counter
     return ticket_category in set(own_categories)
+
+
+def may_open_case(role: Role | str, own_counter: int | None, case_counter: int | None) -> bool:
+    """May this role read or act on a case of `case_counter` (None: a walk-up case away from a counter)?
+
+    Cases are scoped like tickets (issue 13, Medium 3): a clerk only their own counter's cases (and walk-up
+    ones); the supervisor every counter's (seeing counts and states — personal fields are blanked for a
+    role without PERSONAL_DATA by the views); city staff every case, since handovers and staff checks come
+    from every counter."""
+    if allowed(role, P.ALL_COUNTERS) or allowed(role, P.HANDOVER):
+        return True
+    if not allowed(role, P.CASES):
+        return False
+    return case_counter is None or (own_counter is not None and own_counter == case_counter)
+
+
+def may_take_over(role: Role | str, own_counter: int | None, ticket_counter: int | None,
+                  ticket_counter_closed: bool) -> bool:
+    """Take over another counter's called visitor (issue 13, Medium 9): the supervisor always; a clerk only
+    for their own counter, and from another counter only once that counter is closed (its PC went down and
+    it was closed, by the supervisor or at the end of its day) — never while its clerk is still serving."""
+    if allowed(role, P.ALL_COUNTERS):
+        return True
+    if not allowed(role, P.QUEUE_OPERATE) or own_counter is None:
+        return False
+    return ticket_counter in (None, own_counter) or ticket_counter_closed

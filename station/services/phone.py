@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
@@ -27,6 +27,7 @@ from station.domain.calendar import business_date
 from station.events import EventBus
 from station.messages import both
 from station.procedures_catalog import Catalog, Coded, ProcedureDef
+from station.services import privacy
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid
 from station.store import phone_repo as repo
@@ -77,6 +78,11 @@ class DeskView(BaseModel):
     over_capacity: bool
     message_ja: str
     message_en: str
+
+    @field_serializer("content", "response", "caller_name", "caller_phone")
+    def _personal(self, v: str | None) -> str | None:
+        """What the caller said and who they are: blank for a reader without PERSONAL_DATA (services/privacy)."""
+        return None if privacy.hidden() else v
 
 
 class LookupView(BaseModel):

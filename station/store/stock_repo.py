@@ -185,6 +185,18 @@ def purge_issued(s: Session, notices: list[str], now: datetime) -> int:
     return n
 
 
+def purge_returned(s: Session, returned_before: datetime, now: datetime) -> int:
+    """Empty the holder's name and birth date on cards that left the stock (returned to J-LIS — after a
+    defect, a passed deadline or a cancellation) before `returned_before` (issue 13, Low 14). A returned
+    card is never handed over, so nothing needs them any more; a defect card still in stock keeps them
+    until it leaves."""
+    res = s.execute(update(Card).where(Card.status == "returned", Card.personal_purged_at.is_(None),
+                                       Card.updated_at <= returned_before)
+                    .values(name_kana=None, birth_date=None, personal_purged_at=now)
+                    .execution_options(synchronize_session=False))
+    return int(res.rowcount or 0)
+
+
 # --- shelving and deadlines -------------------------------------------------------------------------
 def boxes(s: Session) -> list[tuple[int, int, str, str, str]]:
     """(box, count, lowest and highest manufacturing number, lot) of every box in use."""
@@ -203,18 +215,22 @@ def box_slots(s: Session, box: int) -> list[tuple[int, str, str, str]]:
     ).all()]
 
 
-def deadline_before(s: Session, statuses: Iterable[str], day: date) -> list[Card]:
+def deadline_before(s: Session, statuses: Iterable[str], day: date, offset: int = 0,
+                    limit: int | None = None) -> list[Card]:
     return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)), Card.receipt_deadline < day)
-                          .order_by(Card.receipt_deadline, Card.manufacturing_no)))
+                          .order_by(Card.receipt_deadline, Card.manufacturing_no).offset(offset).limit(limit)))
 
 
-def mailed_on(s: Session, day: date) -> list[Card]:
-    return list(s.scalars(select(Card).where(Card.mailed_on == day).order_by(Card.manufacturing_no)))
+def mailed_on(s: Session, day: date, offset: int = 0, limit: int | None = None) -> list[Card]:
+    return list(s.scalars(select(Card).where(Card.mailed_on == day).order_by(Card.manufacturing_no)
+                          .offset(offset).limit(limit)))
 
 
-def applied_by(s: Session, statuses: Iterable[str], cutoff: date) -> list[Card]:
+def applied_by(s: Session, statuses: Iterable[str], cutoff: date, offset: int = 0,
+               limit: int | None = None) -> list[Card]:
+    """Pages (offset, limit): a large stock never answers in one piece (issue 13, Medium 7)."""
     return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)), Card.application_date <= cutoff)
-                          .order_by(Card.application_date, Card.manufacturing_no)))
+                          .order_by(Card.application_date, Card.manufacturing_no).offset(offset).limit(limit)))
 
 
 # --- the back office by scan (issue 14) -------------------------------------------------------------

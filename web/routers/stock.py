@@ -32,7 +32,8 @@ from station.services.stock import (
 )
 from station.slips.box_label import box_label_png
 from web import i18n
-from web.deps import ActorDep, DbId, StationDep
+from web.deps import DAY_MAX, DAY_MIN, ActorDep, DbId, StationDep
+from web.paging import PageDep
 from web.templates import templates
 
 router = APIRouter(tags=["stock"])
@@ -103,21 +104,22 @@ def mail(body: MailIn, station: StationDep, actor: ActorDep) -> MailResult:
 
 
 @router.get(API + "/overdue", response_model=list[CardSummary])
-def overdue(station: StationDep) -> list[CardSummary]:
-    """Cards past their receipt deadline (mailed or ready), oldest deadline first."""
-    return station.stock.overdue()
+def overdue(station: StationDep, page: PageDep, request: Request, response: Response) -> list[CardSummary]:
+    """Cards past their receipt deadline (mailed or ready), oldest deadline first; paged (web/paging.py)."""
+    return page.fetch(lambda o, n: station.stock.overdue(None, o, n), request, response)
 
 
 @router.get(API + "/stale", response_model=list[CardSummary])
-def stale(station: StationDep) -> list[CardSummary]:
-    """Applications over stale_application_days old whose notice is not mailed yet (D-TEL-4)."""
-    return station.stock.stale_applications()
+def stale(station: StationDep, page: PageDep, request: Request, response: Response) -> list[CardSummary]:
+    """Applications over stale_application_days old whose notice is not mailed yet (D-TEL-4); paged."""
+    return page.fetch(lambda o, n: station.stock.stale_applications(None, o, n), request, response)
 
 
 @router.get(API + "/notices", response_model=list[CardSummary])
-def notices(station: StationDep, mailed_on: date = Query(...)) -> list[CardSummary]:
-    """The notices mailed on a day with their receipt deadlines (D-BO-3)."""
-    return station.stock.notice_list(mailed_on)
+def notices(station: StationDep, page: PageDep, request: Request, response: Response,
+            mailed_on: date = Query(..., ge=DAY_MIN, le=DAY_MAX)) -> list[CardSummary]:
+    """The notices mailed on a day with their receipt deadlines (D-BO-3); paged."""
+    return page.fetch(lambda o, n: station.stock.notice_list(mailed_on, o, n), request, response)
 
 
 @router.get(API + "/applications/{application_id_or_notice}", response_model=ApplicationStatus)

@@ -278,24 +278,26 @@ class StockService(StockImport, StockLifecycle):
                 for pos, mfg, notice, st in rows]
 
     # --- deadlines --------------------------------------------------------------------------------------
-    def overdue(self, today: date | None = None) -> list[CardSummary]:
+    def overdue(self, today: date | None = None, offset: int = 0, limit: int | None = None) -> list[CardSummary]:
         """Cards waiting for their holder past the receipt deadline (to be returned), oldest first."""
         today = today or self.today()
         with self.sessions() as s:
             return [summary_of(c) for c in repo.deadline_before(s, [st.value for st in rules.AWAITING_HOLDER],
-                                                                today)]
+                                                                today, offset, limit)]
 
-    def notice_list(self, mailed_on: date) -> list[CardSummary]:
+    def notice_list(self, mailed_on: date, offset: int = 0, limit: int | None = None) -> list[CardSummary]:
         """Notices mailed on a day with their receipt deadlines, in manufacturing order (D-BO-3)."""
         with self.sessions() as s:
-            return [summary_of(c) for c in repo.mailed_on(s, mailed_on)]
+            return [summary_of(c) for c in repo.mailed_on(s, mailed_on, offset, limit)]
 
-    def stale_applications(self, today: date | None = None) -> list[CardSummary]:
+    def stale_applications(self, today: date | None = None, offset: int = 0,
+                           limit: int | None = None) -> list[CardSummary]:
         """Applications at least ``stale_application_days`` old whose notice is not mailed (D-TEL-4)."""
         today = today or self.today()
         cutoff = rules.stale_cutoff(today, self.cfg.stale_application_days)
         with self.sessions() as s:
-            return [summary_of(c) for c in repo.applied_by(s, [st.value for st in rules.NOT_MAILED], cutoff)]
+            return [summary_of(c) for c in repo.applied_by(s, [st.value for st in rules.NOT_MAILED], cutoff,
+                                                           offset, limit)]
 
     def find_by_application(self, application_id_or_notice: str) -> ApplicationStatus | None:
         """For the phone desk: the newest card of an application (by 申請書ID or notice number), or None."""

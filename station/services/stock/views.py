@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from station.domain import stock as rules
 from station.domain.barcodes import make_box_label
 from station.domain.card_record import CardRecord, CardStatus, NoticeType
+from station.services import privacy
 
 
 class _View(BaseModel):
@@ -77,6 +78,15 @@ class CardView(CardSummary):
     birth_date: date | None = Field(description="personal: None once purged")
     batch_id: int
     past_deadline: bool
+
+    # Blank for a reader without PERSONAL_DATA (station/services/privacy.py).
+    @field_serializer("name_kana")
+    def _personal_name(self, v: str | None) -> str | None:
+        return None if privacy.hidden() else v
+
+    @field_serializer("birth_date")
+    def _personal_birth(self, v: date | None) -> date | None:
+        return None if privacy.hidden() else v
 
     def summary(self) -> CardSummary:
         """The same card without its personal fields (what a transition answers)."""
