@@ -64,6 +64,11 @@ class PhoneCallView(BaseModel):
     purged: bool
     outside_hours: bool = Field(False, description="received outside the phone desk's hours (D-CAL-3)")
 
+    @field_serializer("content", "response", "caller_name", "caller_phone")
+    def _personal(self, v: str | None) -> str | None:
+        """What the caller said and who they are: blank for a reader without PERSONAL_DATA (services/privacy)."""
+        return None if privacy.hidden() else v
+
 
 class DeskView(BaseModel):
     """The phone desk right now (D-CAL-3): open or not, its hours, and today's calls against the one line's
@@ -78,11 +83,6 @@ class DeskView(BaseModel):
     over_capacity: bool
     message_ja: str
     message_en: str
-
-    @field_serializer("content", "response", "caller_name", "caller_phone")
-    def _personal(self, v: str | None) -> str | None:
-        """What the caller said and who they are: blank for a reader without PERSONAL_DATA (services/privacy)."""
-        return None if privacy.hidden() else v
 
 
 class LookupView(BaseModel):
