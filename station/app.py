@@ -85,6 +85,9 @@ class Station:
         from station.services.admin import AdminService  # live configuration (issue 5)
 
         self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)
+        from station.services.manual import build_manual  # the operating manual (issue 16)
+
+        self.manual = build_manual(self)
         self._started = False
 
     # lifecycle ------------------------------------------------------------------------------------
@@ -94,6 +97,7 @@ class Station:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(self.engine)
         self.admin.reload()
+        self.manual.ensure_starter()  # a new database starts with the shipped manual (written from the seed)
         if self.simulated:
             self.auth.ensure_demo_users()  # documented demo logins (README), simulator mode only
         if self.event_transport is not None:

@@ -52,6 +52,8 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     from web.routers import phone, reports  # phone desk, reports, end of day (issue 8)
     app.include_router(phone.router)
     app.include_router(reports.router)
+    from web.routers import manual  # the operating manual (issue 16)
+    app.include_router(manual.router)
     if station.simulated:
         from web.routers import sim
 

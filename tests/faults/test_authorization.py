@@ -145,6 +145,28 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("POST", "/api/purge"): {S},
     ("GET", "/end-of-day"): {S},
     ("GET", "/stock"): {C, S},
+    # the operating manual (issue 16): read and propose = clerk, supervisor, city staff; collect = supervisor,
+    # city staff; review (publish, accept, reject, import) = city staff
+    ("GET", "/api/manual/articles"): {C, S, T},
+    ("GET", "/api/manual/search"): {C, S, T},
+    ("GET", "/api/manual/edition"): {C, S, T},
+    ("GET", "/api/manual/articles/{slug}"): {C, S, T},
+    ("PUT", "/api/manual/articles/{slug}"): {T},
+    ("POST", "/api/manual/articles/{slug}/read"): {C, S, T},
+    ("GET", "/api/manual/articles/{slug}/versions"): {C, S, T},
+    ("GET", "/api/manual/articles/{slug}/versions/{version}"): {C, S, T},
+    ("GET", "/api/manual/articles/{slug}/diff"): {C, S, T},
+    ("POST", "/api/manual/proposals"): {C, S, T},
+    ("GET", "/api/manual/proposals"): {S, T},
+    ("GET", "/api/manual/proposals/{proposal_id}"): {S, T},
+    ("POST", "/api/manual/proposals/{proposal_id}/accept"): {T},
+    ("POST", "/api/manual/proposals/{proposal_id}/reject"): {T},
+    ("GET", "/api/manual/unanswered"): {S, T},
+    ("GET", "/api/manual/export"): {S, T},
+    ("POST", "/api/manual/import"): {T},
+    ("GET", "/api/manual/manual.pdf"): {C, S, T},
+    ("GET", "/manual"): {C, S, T},
+    ("GET", "/manual/review"): {S, T},
 }
 # Request bodies where the body names the counter: the clerk's own (1) and another (2).
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
