@@ -165,8 +165,7 @@ class ManualService:
         """One more reading of an article (counted per article and month, nobody named)."""
         with self.uow.change() as ch:
             row = self._row(ch.session, slug)
-            repo.count_read(ch.session, row.id, self._month())
-            return row.reads + 1
+            return repo.count_read(ch.session, row.id, self._month())
 
     def versions(self, slug: str) -> list[VersionSummary]:
         with self.reads() as s:

@@ -138,12 +138,15 @@ def edition(s: Session) -> tuple[int, datetime | None]:
     return int(n or 0), at
 
 
-def count_read(s: Session, article_id: int, month: str) -> None:
-    s.execute(update(ManualArticle).where(ManualArticle.id == article_id)
-              .values(reads=ManualArticle.reads + 1))
+def count_read(s: Session, article_id: int, month: str) -> int:
+    """One more reading, on the article and in the month's count; the article's new total."""
+    reads = s.scalar(update(ManualArticle).where(ManualArticle.id == article_id)
+                     .values(reads=ManualArticle.reads + 1).returning(ManualArticle.reads)
+                     .execution_options(synchronize_session=False))
     stmt = insert_on_conflict(s.connection(), ManualRead).values(month=month, article_id=article_id, count=1)
     s.execute(stmt.on_conflict_do_update(index_elements=["month", "article_id"],
                                          set_={"count": ManualRead.count + 1}))
+    return int(reads or 0)
 
 
 def reads_in(s: Session, month: str) -> dict[int, int]:
