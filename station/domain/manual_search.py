@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 
 # Variants folded to one spelling (after kana folding, so only hiragana forms are listed).
@@ -38,7 +39,11 @@ WEIGHTS = {"title": 3.0, "keywords": 2.5, "body": 1.0, "reading": 0.9}
 CONTEXT_BOOST = 2.0
 
 
+@cache
 def _fold_char(ch: str) -> str:
+    """One character folded (cached: a manual uses a few thousand distinct characters)."""
+    if ch.isspace():
+        return " "
     out = unicodedata.normalize("NFKC", ch).lower().translate(_DASHES)
     chars = []
     for c in out:
@@ -53,60 +58,62 @@ def fold_with_map(text: str) -> tuple[str, list[int], list[int]]:
     """The folded text, and for each folded character the [start, end) of the original it came from.
 
     Per character, so that a highlight found in the folded text lands on the right original characters;
-    a half-width voiced mark (ﾞ ﾟ) merges into the kana before it, as NFKC of the pair would."""
+    a half-width voiced mark (ﾞ ﾟ) merges into the kana before it, as NFKC of the pair would. Whitespace
+    becomes one space per character here (`fold` collapses runs)."""
+    folded = "".join(map(_fold_char, text))
+    if len(folded) == len(text) and "\u3099" not in folded and "\u309a" not in folded:
+        n = len(text)
+        return _apply_variants(folded, list(range(n)), list(range(1, n + 1)))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     for i, ch in enumerate(text):
-        if ch.isspace():
-            if out and out[-1] != " ":
-                out.append(" ")
-                starts.append(i)
-                ends.append(i + 1)
-            continue
-        folded = _fold_char(ch)
-        if folded in ("\u3099", "\u309a", " \u3099", " \u309a") and out:  # ﾞ ﾟ after a kana
-            merged = unicodedata.normalize("NFC", out[-1] + folded.strip())
+        f = _fold_char(ch)
+        if f.strip() in ("\u3099", "\u309a") and out:  # ﾞ ﾟ after a kana
+            merged = unicodedata.normalize("NFC", out[-1] + f.strip())
             if len(merged) == 1:
                 out[-1] = merged.translate(_SMALL)
                 ends[-1] = i + 1
                 continue
-        for c in folded:
+        for c in f:
             out.append(c)
             starts.append(i)
             ends.append(i + 1)
-    folded_text, starts, ends = _apply_variants("".join(out), starts, ends)
-    return folded_text, starts, ends
+    return _apply_variants("".join(out), starts, ends)
+
+
+_VARIANT_RE = re.compile("|".join(re.escape(src) for src, _ in VARIANTS))
+_VARIANT_TO = dict(VARIANTS)
 
 
 def _apply_variants(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
-    if not any(v[0] in text for v in VARIANTS):
+    if not _VARIANT_RE.search(text):
         return text, starts, ends
     out: list[str] = []
     s2: list[int] = []
     e2: list[int] = []
-    i = 0
-    while i < len(text):
-        for src, dst in VARIANTS:
-            if text.startswith(src, i):
-                span_s, span_e = starts[i], ends[i + len(src) - 1]
-                for c in dst:
-                    out.append(c)
-                    s2.append(span_s)
-                    e2.append(span_e)
-                i += len(src)
-                break
-        else:
-            out.append(text[i])
-            s2.append(starts[i])
-            e2.append(ends[i])
-            i += 1
+    pos = 0
+    for m in _VARIANT_RE.finditer(text):
+        out.append(text[pos:m.start()])
+        s2 += starts[pos:m.start()]
+        e2 += ends[pos:m.start()]
+        dst = _VARIANT_TO[m.group()]
+        out.append(dst)
+        s2 += [starts[m.start()]] * len(dst)
+        e2 += [ends[m.end() - 1]] * len(dst)
+        pos = m.end()
+    out.append(text[pos:])
+    s2 += starts[pos:]
+    e2 += ends[pos:]
     return "".join(out), s2, e2
+
+
+_SPACES = re.compile(r" {2,}")
 
 
 def fold(text: str) -> str:
     """The one spelling every index and query uses (see the module's docstring)."""
-    return fold_with_map(text or "")[0].strip()
+    return _SPACES.sub(" ", fold_with_map(text or "")[0]).strip()
 
 
 def terms(query: str) -> list[str]:
@@ -124,10 +131,28 @@ def trigrams(text: str) -> list[str]:
     return list(dict.fromkeys(text[i:i + 3] for i in range(len(text) - 2))) if len(text) >= 3 else []
 
 
+def fuzzy_pieces(term: str) -> list[str]:
+    """Substrings that survive a typo or a missing character: the 4-character pieces of a long term (one
+    typo leaves most of them intact), the trigrams of a short one."""
+    if len(term) >= 6:
+        return list(dict.fromkeys(term[i:i + 4] for i in range(len(term) - 3)))
+    return trigrams(term)
+
+
+def _phrase(piece: str) -> str:
+    return '"' + piece.replace('"', '""') + '"'
+
+
 def fts5_query(query_terms: Sequence[str]) -> str:
-    """An FTS5 MATCH expression: any trigram of any term (ranking is ours; FTS only narrows)."""
-    grams = [g for t in query_terms for g in trigrams(t)]
-    return " OR ".join('"' + g.replace('"', '""') + '"' for g in dict.fromkeys(grams))
+    """An FTS5 MATCH expression for a typo-tolerant search: any fuzzy piece of any term."""
+    pieces = [g for t in query_terms for g in fuzzy_pieces(t)]
+    return " OR ".join(_phrase(g) for g in dict.fromkeys(pieces))
+
+
+def fts5_exact(query_terms: Sequence[str]) -> str:
+    """An FTS5 MATCH expression for articles holding every term as it is (with `trigram`, a phrase is a
+    substring)."""
+    return " AND ".join(_phrase(t) for t in query_terms)
 
 
 @dataclass(frozen=True)

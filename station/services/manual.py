@@ -210,7 +210,7 @@ class ManualService:
         with self.reads() as s:
             docs = repo.candidates(s, q_terms, context)
             ranked = search.rank(q_terms, docs, context, limit)
-            rows = {r.id: r for r in repo.rows_by_id(s, [d.id for d, _ in ranked])}
+            rows = repo.hit_rows(s, [d.id for d, _ in ranked])
         hits = []
         for d, sc in ranked:
             r = rows[d.id]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -22,8 +23,7 @@ from station.domain.manual import ArticleDoc
 from station.store.db import insert_on_conflict
 from station.store.models_manual import ManualArticle, ManualMiss, ManualProposal, ManualRead, ManualVersion
 
-CANDIDATES = 60
-PG_THRESHOLD = "0.3"
+CANDIDATES = 30
 
 
 # --- encoding of list fields ------------------------------------------------------------------------------
@@ -78,6 +78,14 @@ def articles(s: Session, category: int | None = None, procedure: str | None = No
 
 def rows_by_id(s: Session, ids: Sequence[int]) -> list[ManualArticle]:
     return list(s.scalars(select(ManualArticle).where(ManualArticle.id.in_(list(ids))))) if ids else []
+
+
+def hit_rows(s: Session, ids: Sequence[int]) -> dict[int, Any]:
+    """What a search hit shows (slug, title, body, version), without loading whole rows."""
+    if not ids:
+        return {}
+    q = select(ManualArticle.id, ManualArticle.slug, ManualArticle.title, ManualArticle.body, ManualArticle.version)
+    return {r.id: r for r in s.execute(q.where(ManualArticle.id.in_(list(ids))))}
 
 
 def slugs(s: Session) -> list[str]:
@@ -155,47 +163,126 @@ def reads_in(s: Session, month: str) -> dict[int, int]:
 
 
 # --- search ---------------------------------------------------------------------------------------------
+_INDEXED = (ManualArticle.id, ManualArticle.fold_title, ManualArticle.fold_keywords, ManualArticle.fold_body,
+            ManualArticle.fold_reading, ManualArticle.categories, ManualArticle.procedures, ManualArticle.steps,
+            ManualArticle.reads)
+
+
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _ids_sqlite(s: Session, match: str, limit: int, ordered: bool, context_where: str = "",
+                params: dict[str, object] | None = None) -> list[int]:
+    order = "ORDER BY bm25(manual_fts, 3.0, 2.5, 1.0, 0.9) " if ordered else ""
+    join = "JOIN manual_articles a ON a.id = manual_fts.rowid " if context_where else ""
+    extra = f"AND {context_where} " if context_where else ""
+    sql = f"SELECT manual_fts.rowid FROM manual_fts {join}WHERE manual_fts MATCH :m {extra}{order}LIMIT :n"
+    return [int(r[0]) for r in s.execute(text(sql), {"m": match, "n": limit, **(params or {})})]
+
+
+def _ids_pg(s: Session, pieces: Sequence[str], how: str, limit: int, context_where: str = "",
+            params: dict[str, object] | None = None) -> list[int]:
+    """pg_trgm's GIN index serves LIKE '%piece%' on fold_all. how: "top" (every piece in the title or the
+    keywords, title first), "all" (every piece anywhere, unordered), "any" (most pieces found first)."""
+    binds = {f"p{i}": _like(p) for i, p in enumerate(pieces)}
+    n = range(len(pieces))
+    order = ""
+    if how == "top":
+        where = " AND ".join(f"(fold_title LIKE :p{i} OR fold_keywords LIKE :p{i})" for i in n)
+        order = "ORDER BY " + " + ".join(f"(CASE WHEN fold_title LIKE :p{i} THEN 1 ELSE 0 END)" for i in n) + " DESC "
+    elif how == "all":
+        where = " AND ".join(f"fold_all LIKE :p{i}" for i in n)
+    else:
+        where = " OR ".join(f"fold_all LIKE :p{i}" for i in n)
+        order = "ORDER BY " + " + ".join(f"(CASE WHEN fold_all LIKE :p{i} THEN 1 ELSE 0 END)" for i in n) + " DESC "
+    extra = f" AND {context_where}" if context_where else ""
+    sql = f"SELECT id FROM manual_articles a WHERE ({where}){extra} {order}LIMIT :n"
+    return [int(r[0]) for r in s.execute(text(sql), {**binds, "n": limit, **(params or {})})]
+
+
+def _matching(s: Session, terms: Sequence[str], limit: int, where: str, params: dict[str, object]) -> list[int]:
+    """Ids for terms of three characters or more: those with every term in the title or keywords (ranked),
+    then any with every term anywhere (the database need not rank those: they all score alike), and only
+    when nothing holds them all, typo-tolerant pieces ranked by how many match (a typo, a missing
+    character). Why not always the pieces: a common piece (かーど) is in every article, and ranking them all
+    is what made a search slow."""
+    if s.get_bind().dialect.name == "sqlite":
+        exact = search.fts5_exact(terms)
+        found = _ids_sqlite(s, "{title keywords reading} : (" + exact + ")", limit, True, where, params)
+        found += _ids_sqlite(s, exact, limit, False, where, params)
+        if not found:
+            found += _ids_sqlite(s, search.fts5_query(terms), limit, True, where, params)
+        return found
+    s.execute(text("SET LOCAL enable_seqscan = off"))  # the planner underrates LIKE on Japanese text
+    found = _ids_pg(s, terms, "top", limit, where, params) + _ids_pg(s, terms, "all", limit, where, params)
+    if not found:
+        pieces = list(dict.fromkeys(p for t in terms for p in search.fuzzy_pieces(t)))
+        found += _ids_pg(s, pieces, "any", limit, where, params)
+    return found
+
+
 def candidates(s: Session, terms: Sequence[str], context: search.Context,
                limit: int = CANDIDATES) -> list[search.Indexed]:
-    """Articles that may answer `terms` (folded), plus those serving the context; unranked."""
+    """Articles that may answer `terms` (folded), and with a context its own matching articles; unranked
+    (station.domain.manual_search ranks them the same on both databases)."""
     ids: dict[int, None] = {}
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t for t in terms if len(t) < 3]
-    sqlite = s.get_bind().dialect.name == "sqlite"
+    ctx_where, ctx_params = _context_where(context)
+    scopes: list[tuple[str, dict[str, object]]] = [("", {})] + ([(ctx_where, ctx_params)] if ctx_where else [])
     if long_terms:
-        if sqlite:
-            rows = s.execute(text("SELECT rowid FROM manual_fts WHERE manual_fts MATCH :m "
-                                  "ORDER BY bm25(manual_fts, 3.0, 2.5, 1.0, 0.9) LIMIT :n"),
-                             {"m": search.fts5_query(long_terms), "n": limit})
-        else:
-            s.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"), {"t": PG_THRESHOLD})
-            where = " OR ".join(f"fold_all %> :t{i}" for i in range(len(long_terms)))
-            order = " + ".join(f"word_similarity(:t{i}, fold_all)" for i in range(len(long_terms)))
-            rows = s.execute(text(f"SELECT id FROM manual_articles WHERE {where} ORDER BY {order} DESC LIMIT :n"),
-                             {**{f"t{i}": t for i, t in enumerate(long_terms)}, "n": limit})
-        ids.update((int(r[0]), None) for r in rows)
+        for where, params in scopes:
+            ids.update((i, None) for i in _matching(s, long_terms, limit, where, params))
+    if short_terms and s.get_bind().dialect.name != "sqlite":
+        s.execute(text("SET LOCAL enable_seqscan = on"))  # under three characters pg_trgm has no trigram
     for t in short_terms:
-        pattern = "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        ids.update((int(i), None) for i in s.scalars(
-            select(ManualArticle.id).where(ManualArticle.fold_all.like(pattern, escape="\\")).limit(limit)))
-    if not context.empty:
-        ids.update((r.id, None) for r in articles(s, context.category, context.procedure))
+        for where, params in scopes:
+            extra = f" AND {where}" if where else ""
+            ids.update((int(r[0]), None) for r in s.execute(text(
+                f"SELECT id FROM manual_articles a WHERE fold_all LIKE :t ESCAPE '\\'{extra} LIMIT :n"),
+                {"t": _like(t), "n": limit, **params}))
+    if not terms and not context.empty:
+        ids.update((r.id, None) for r in s.execute(select(ManualArticle.id).where(*_context_filters(context))))
     if not ids:
         return []
-    rows = s.scalars(select(ManualArticle).where(ManualArticle.id.in_(list(ids))))
-    return [indexed_of(r) for r in rows]
+    rows = s.execute(select(*_INDEXED).where(ManualArticle.id.in_(list(ids))))
+    return [search.Indexed(id=r.id, title=r.fold_title, keywords=r.fold_keywords, body=r.fold_body,
+                           reading=r.fold_reading, categories=tuple(int(c) for c in split_list(r.categories)),
+                           procedures=split_list(r.procedures), steps=split_list(r.steps), reads=r.reads)
+            for r in rows]
+
+
+def _context_filters(context: search.Context) -> list[object]:
+    out = []
+    if context.category is not None:
+        out.append(ManualArticle.categories.contains(f",{int(context.category)},"))
+    if context.procedure:
+        out.append(ManualArticle.procedures.contains(f",{context.procedure},"))
+    return [or_(*out)] if out else []
+
+
+def _context_where(context: search.Context) -> tuple[str, dict[str, object]]:
+    """The context as SQL over `manual_articles a`: the category's or the procedure's articles."""
+    parts, params = [], {}
+    if context.category is not None:
+        parts.append("a.categories LIKE :ctx_cat")
+        params["ctx_cat"] = f"%,{int(context.category)},%"
+    if context.procedure:
+        parts.append("a.procedures LIKE :ctx_proc")
+        params["ctx_proc"] = _like(f",{context.procedure},")
+    return ("(" + " OR ".join(parts) + ")" if parts else ""), params
 
 
 def bare_search(s: Session, term: str, limit: int = 20) -> list[int]:
-    """The database's own full-text query for one folded term, nothing more (the bench's baseline)."""
+    """The database's own indexed full-text query for one folded term, nothing more (the bench's baseline):
+    an FTS5 phrase on SQLite, a pg_trgm-indexed LIKE on PostgreSQL."""
     if s.get_bind().dialect.name == "sqlite":
-        q = '"' + term.replace('"', '""') + '"'
-        return [int(r[0]) for r in s.execute(text("SELECT rowid FROM manual_fts WHERE manual_fts MATCH :q "
-                                                  "ORDER BY rank LIMIT :n"), {"q": q, "n": limit})]
-    s.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"), {"t": PG_THRESHOLD})
-    return [int(r[0]) for r in s.execute(text("SELECT id FROM manual_articles WHERE fold_all %> :q "
-                                              "ORDER BY word_similarity(:q, fold_all) DESC LIMIT :n"),
-                                         {"q": term, "n": limit})]
+        sql = "SELECT rowid FROM manual_fts WHERE manual_fts MATCH :q ORDER BY rank LIMIT :n"
+        return [int(r[0]) for r in s.execute(text(sql), {"q": search.fts5_exact([term]), "n": limit})]
+    s.execute(text("SET LOCAL enable_seqscan = off"))  # as in _matching: the index, not a scan
+    return [int(r[0]) for r in s.execute(text("SELECT id FROM manual_articles WHERE fold_all LIKE :q LIMIT :n"),
+                                         {"q": _like(term), "n": limit})]
 
 
 def count_miss(s: Session, month: str, query: str, category: int | None, at: datetime) -> None:
