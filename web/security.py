@@ -171,6 +171,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/manual/articles"): Policy(P.MANUAL_READ),
     ("GET", "/api/manual/search"): Policy(P.MANUAL_READ, None, "a miss is counted, nobody recorded"),
     ("GET", "/api/manual/edition"): Policy(P.MANUAL_READ),
+    ("GET", "/api/manual/words"): Policy(P.MANUAL_READ, None, "the panel's words"),
     ("GET", "/api/manual/articles/{slug}"): Policy(P.MANUAL_READ),
     ("PUT", "/api/manual/articles/{slug}"): Policy(P.MANUAL_REVIEW, None, "city staff publish directly"),
     ("POST", "/api/manual/articles/{slug}/read"): Policy(P.MANUAL_READ, None, "count a reading"),

@@ -150,6 +150,7 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/api/manual/articles"): {C, S, T},
     ("GET", "/api/manual/search"): {C, S, T},
     ("GET", "/api/manual/edition"): {C, S, T},
+    ("GET", "/api/manual/words"): {C, S, T},
     ("GET", "/api/manual/articles/{slug}"): {C, S, T},
     ("PUT", "/api/manual/articles/{slug}"): {T},
     ("POST", "/api/manual/articles/{slug}/read"): {C, S, T},

@@ -96,6 +96,12 @@ def search_manual(station: StationDep, q: str = Query("", max_length=200), categ
     return station.manual.search(q, category=category, procedure=procedure, step=step, limit=limit)
 
 
+@router.get("/api/manual/words", response_model=dict[str, str])
+def words(request: Request) -> dict[str, str]:
+    """The manual's screen words in the caller's language (for the panel on the phone desk and the case)."""
+    return _words(request)
+
+
 @router.get("/api/manual/edition", response_model=Edition)
 def edition(station: StationDep) -> Edition:
     """The manual's edition (the newest version number across articles) and when it was published."""
