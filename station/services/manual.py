@@ -26,6 +26,7 @@ from station.domain.calendar import business_date
 from station.domain.messages import Msg
 from station.domain.phone import BY_CODE as PHONE_CATEGORIES
 from station.messages import both
+from station.services import manual_reading
 from station.services.audit import Actor
 from station.services.errors import Invalid, NotFound
 from station.services.manual_views import (
@@ -75,6 +76,11 @@ def render_html(markdown: str) -> str:
     return str(_markdown().render(markdown))
 
 
+def reading_text(doc: rules.ArticleDoc) -> str:
+    """What an article's kana reading is made from: its title, keywords and text without Markdown."""
+    return "\n".join((doc.title, " ".join(doc.keywords), search.plain(doc.body)))
+
+
 def _marks(categories: Iterable[int]) -> list[str]:
     return [PHONE_CATEGORIES[c].mark for c in categories if c in PHONE_CATEGORIES]
 
@@ -83,7 +89,7 @@ class ManualService:
     def __init__(self, uow: UnitOfWork, reads: sessionmaker[Session], clock: Clock, *,
                  procedures: Callable[[], Iterable[str]] = tuple,
                  phone_counts: Callable[[date], Mapping[str, Any]] | None = None,
-                 starter: Path = STARTER_DIR, reader: Callable[[str], str] | None = None) -> None:
+                 starter: Path = STARTER_DIR, reader: Callable[[list[str]], list[str]] | None = None) -> None:
         self.uow = uow
         self.reads = reads
         self.clock = clock
@@ -93,11 +99,13 @@ class ManualService:
         self.reader = reader
         self._pdf: tuple[int, bytes] | None = None
 
-    def _reading(self, doc: rules.ArticleDoc) -> str:
-        """The kana reading of an article (for queries typed in kana), when the station has a reader."""
-        if self.reader is None:
-            return ""
-        return self.reader("\n".join((doc.title, " ".join(doc.keywords), search.plain(doc.body))))
+    def _readings(self, docs: Iterable[rules.ArticleDoc]) -> dict[str, str]:
+        """The kana readings of articles about to be published (for queries typed in kana), by slug;
+        computed before the change's transaction, as the reader may start a child process."""
+        docs = list(docs)
+        if self.reader is None or not docs:
+            return {}
+        return dict(zip((d.slug for d in docs), self.reader([reading_text(d) for d in docs]), strict=True))
 
     def _month(self) -> str:
         return rules.month_of(business_date(self.clock.now()))
@@ -234,12 +242,13 @@ class ManualService:
     def put(self, doc: rules.ArticleDoc, actor: Actor, note: str = "") -> ArticleView:
         """City staff write an article directly: a new published version (none if nothing changed)."""
         self._check(doc)
+        reading = self._readings([doc]).get(doc.slug, "")
         with self.uow.change() as ch:
             row = repo.article(ch.session, doc.slug)
             if row is not None and rules.same_content(repo.doc_of(row, doc.slug), doc):
                 return self._article_view(row)
             row, v = repo.publish(ch.session, doc, self.clock.now(), actor.name, actor.name, note=note,
-                                  reading=self._reading(doc))
+                                  reading=reading)
             ch.audit(self.clock.now(), actor, "manual.publish", f"manual:{doc.slug}", f"version={v.version}")
             return self._article_view(row)
 
@@ -266,6 +275,7 @@ class ManualService:
             raise Invalid("manual.import_failed", params={"n": len(problems)},
                           problems=[p.model_dump() for p in problems])
         created, updated, unchanged = [], [], []
+        readings = self._readings(docs)
         with self.uow.change() as ch:
             now = self.clock.now()
             for doc in docs:
@@ -274,7 +284,8 @@ class ManualService:
                     unchanged.append(doc.slug)
                     continue
                 (updated if row is not None else created).append(doc.slug)
-                repo.publish(ch.session, doc, now, actor.name, actor.name, note=note, reading=self._reading(doc))
+                repo.publish(ch.session, doc, now, actor.name, actor.name, note=note,
+                             reading=readings.get(doc.slug, ""))
             ch.audit(now, actor, "manual.import", "manual",
                      f"created={len(created)} updated={len(updated)} unchanged={len(unchanged)}")
             n, _ = repo.edition(ch.session)
@@ -389,6 +400,11 @@ class ManualService:
     def accept(self, proposal_id: int, actor: Actor, edits: Mapping[str, Any] | None = None,
                note: str = "") -> ArticleView:
         """City staff accept (as proposed, or with their edits): a new version is published at once."""
+        with self.reads() as s:
+            p0 = repo.proposal(s, proposal_id)
+            preview = self._proposed_doc(s, p0, repo.article_by_id(s, p0.article_id) if p0.article_id else None,
+                                         edits) if p0 is not None else None
+        readings = self._readings([preview]) if preview is not None else {}
         with self.uow.change() as ch:
             s = ch.session
             p = repo.proposal(s, proposal_id, for_update=True)
@@ -402,7 +418,8 @@ class ManualService:
             self._check(doc)
             now = self.clock.now()
             row, v = repo.publish(s, doc, now, p.proposed_by, actor.name, proposal_id=p.id,
-                                  note=note or f"proposal {p.id}", reading=self._reading(doc))
+                                  note=note or f"proposal {p.id}", reading=readings.get(doc.slug, "")
+                                  if preview is not None and rules.same_content(preview, doc) else "")
             p.status, p.reviewed_by, p.reviewed_at = rules.PROPOSAL_ACCEPTED, actor.name, now
             p.result_version, p.reason = v.version, note
             ch.audit(now, actor, "manual.accept", f"manual_proposal:{p.id}",
@@ -463,4 +480,4 @@ def build_manual(st: Any) -> ManualService:
         UnitOfWork(st.sessions, st.bus), st.read_sessions, st.clock,
         procedures=lambda: [p.code for p in cases.catalog.procedures] if cases is not None else [],
         phone_counts=phone.counts_for if phone is not None else None,
-        starter=starter_dir(st.settings.config_file))
+        starter=starter_dir(st.settings.config_file), reader=manual_reading.readings)

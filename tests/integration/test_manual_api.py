@@ -45,6 +45,8 @@ def test_search_in_japanese_with_variants(client: TestClient) -> None:
     assert hits(client, "パスワード")[0] == "pin"  # only in the keywords
     assert hits(client, "暗証番号")[0] == "pin"
     assert hits(client, "代理")[0] == "proxy"  # two characters
+    assert hits(client, "だいりにん")[0] == "proxy"  # kana for kanji: the article's reading
+    assert "notice-not-arrived" in hits(client, "とどかない")
     assert hits(client, "疎明資")[0] == "proxy"  # a partial word
     assert "notice-not-arrived" in hits(client, "交付通知所")[:3]  # a typo
     assert hits(client, "交付通知書", category=4)[0] == "notice-not-arrived"  # the category's article first

@@ -26,3 +26,14 @@ def test_export_edit_import(tmp_path: Path) -> None:
     (out / "broken.md").write_text("---\ntitle: x\n", encoding="utf-8")
     r = runner.invoke(app, ["manual", "import", str(out), *base])
     assert r.exit_code == 1 and "何も変更していません" in r.output
+
+
+def test_readings_come_from_a_child_process() -> None:
+    """The reading dictionary stays out of the daemon: a child computes unknown readings once per text."""
+    import sys
+
+    from station.services import manual_reading
+
+    assert "pykakasi" not in sys.modules
+    assert manual_reading.readings(["代理人の受取", "交付通知書"]) == ["だいりにんのうけとり", "こうふつうちしょ"]
+    assert "pykakasi" not in sys.modules

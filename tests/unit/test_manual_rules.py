@@ -100,3 +100,17 @@ def test_markdown_is_rendered_safely() -> None:
     html = render_html("# 題\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) **太字**")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript' not in html and "<strong>太字</strong>" in html
+
+
+def test_the_shipped_readings_are_those_of_the_starter_manual() -> None:
+    """config/manual/readings.json spares a new database's first import the reading child; refresh it with
+    `python -m station.services.manual_reading --refresh config/manual` after editing the starter manual."""
+    import json
+
+    from station.services.manual import reading_text
+    from station.services.manual_reading import SHIPPED, key
+
+    table = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    texts = [reading_text(m.parse_file(p.name, p.read_text(encoding="utf-8"))) for p in STARTER]
+    assert sorted(key(t) for t in texts) == sorted(table)
+    assert all(table[key(t)] for t in texts)
