@@ -214,7 +214,10 @@ def _matching(s: Session, terms: Sequence[str], limit: int, where: str, params: 
         if not found:
             found += _ids_sqlite(s, search.fts5_query(terms), limit, True, where, params)
         return found
-    s.execute(text("SET LOCAL enable_seqscan = off"))  # the planner underrates LIKE on Japanese text
+    # The planner underrates LIKE on Japanese text and would scan the table instead of using pg_trgm's index;
+    # with scans priced out, it must not take the price for a reason to JIT-compile (hundreds of ms).
+    s.execute(text("SET LOCAL enable_seqscan = off"))
+    s.execute(text("SET LOCAL jit = off"))
     found = _ids_pg(s, terms, "top", limit, where, params) + _ids_pg(s, terms, "all", limit, where, params)
     if not found:
         pieces = list(dict.fromkeys(p for t in terms for p in search.fuzzy_pieces(t)))
@@ -281,6 +284,7 @@ def bare_search(s: Session, term: str, limit: int = 20) -> list[int]:
         sql = "SELECT rowid FROM manual_fts WHERE manual_fts MATCH :q ORDER BY rank LIMIT :n"
         return [int(r[0]) for r in s.execute(text(sql), {"q": search.fts5_exact([term]), "n": limit})]
     s.execute(text("SET LOCAL enable_seqscan = off"))  # as in _matching: the index, not a scan
+    s.execute(text("SET LOCAL jit = off"))
     return [int(r[0]) for r in s.execute(text("SELECT id FROM manual_articles WHERE fold_all LIKE :q LIMIT :n"),
                                          {"q": _like(term), "n": limit})]
 
