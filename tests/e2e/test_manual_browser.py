@@ -5,6 +5,7 @@ manual carries it."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from playwright.sync_api import expect
@@ -29,3 +30,50 @@ def test_a_clerk_finds_an_answer(user: Any, daemon: Daemon) -> None:
     page.fill("#q", "ふるさと納税の返礼品")
     expect(page.locator("#hits-count")).to_contain_text("見つかりませんでした")
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_phone_desk_proposal_accepted_by_city_staff_is_what_the_counter_reads(user: Any, daemon: Daemon) -> None:
+    from pypdf import PdfReader
+
+    added = "- 再発送の依頼は本市職員が受け付けます〔D-TEL-4〕。"
+    phone = user("clerk1", "demo-clerk")
+    phone.goto(daemon.url + "/phone")
+    expect(phone.locator("#counts li")).to_have_count(10)
+    phone.keyboard.press("4")  # ④ notice not arrived: its article is there as soon as the key is pressed
+    panel = phone.locator("#manual-panel")
+    expect(panel.locator("#mp-hits a").first).to_have_text("交付通知書が届かない")
+    phone.locator("#content").click()  # ④ puts the cursor in the notice-number lookup first
+    phone.keyboard.type("はがきが届かない")  # the caller's question, typed in the slip
+    expect(panel.locator("#mp-hits li").first.locator("mark").first).to_be_visible()
+    panel.locator("#mp-hits a").first.click()
+    expect(panel.locator("#mp-article")).to_contain_text("おおむね1か月")
+    panel.locator("#mp-propose").click()
+    expect(panel.locator("#mp-question")).to_have_value("はがきが届かない")
+    body = panel.locator("#mp-body")
+    body.fill(body.input_value().rstrip() + "\n" + added + "\n")
+    panel.locator("#mp-send").click()
+    expect(panel.locator("#mp-toast")).to_contain_text("提案しました")
+    pid = int(panel.locator("#mp-toast").inner_text().split("（")[1].split("番")[0])
+
+    staff = user("staff", "demo-staff")
+    staff.goto(daemon.url + "/manual/review")
+    item = staff.locator(f'li.manual-proposal[data-id="{pid}"]')
+    expect(item.locator(".diff-add")).to_contain_text(added)  # the diff shows what would change
+    expect(item).to_contain_text("はがきが届かない")
+    item.locator(".accept").click()
+    expect(staff.locator("#r-toast")).to_contain_text("承認しました")
+
+    counter = user("clerk2", "demo-clerk")
+    counter.goto(daemon.url + "/manual#notice-not-arrived")
+    expect(counter.locator("#a-body")).to_contain_text("再発送の依頼は本市職員が受け付けます")
+    version = counter.locator("#a-version").inner_text()
+    counter.locator("#show-history").click()
+    expect(counter.locator("#diff .diff-add")).to_have_text("+ " + added)
+    expect(counter.locator("#versions li")).to_have_count(int(version.strip("第版")))
+
+    pdf = counter.context.request.get(daemon.url + "/api/manual/manual.pdf")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages).replace("\n", "")
+    assert "再発送の依頼は本市職員が受け付けます" in text
+    for page in (phone, staff, counter):
+        assert page.js_errors == []  # type: ignore[attr-defined]

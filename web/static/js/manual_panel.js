@@ -13,7 +13,10 @@
 
 (() => {
   const root = document.getElementById("manual-panel");
-  if (!root || !window.Station) return;
+  if (!root || typeof Station === "undefined") return;
+  if (!document.querySelector('link[href="/static/css/manual.css"]')) {  // the page needs no edit for it
+    document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href: "/static/css/manual.css" }));
+  }
   const { api, h, debounce } = Station;
   const context = root.dataset.context || "";
   const ctx = { category: null, procedure: null, step: null };
@@ -56,9 +59,15 @@
     status.textContent = items.length ? "" : empty;
   }
 
+  // Only the newest request may fill the list: a slow answer for the key pressed must not replace the
+  // answer for what was typed after it.
+  let latest = 0;
+
   async function byContext() {
     if (!ctx.category && !ctx.procedure) return;
+    const mine = ++latest;
     const { data } = await api("GET", "/api/manual/articles?" + params());
+    if (mine !== latest) return;
     showHits(data.map((a) => ({ slug: a.slug, title: a.title, in_context: true })), w("panel_empty"));
     if (data.length && context === "case") open(data[0].slug);
   }
@@ -66,7 +75,9 @@
   async function search(text) {
     const query = (text || "").trim();
     if (!query) { await byContext(); return; }
+    const mine = ++latest;
     const { data } = await api("GET", "/api/manual/search?" + params({ q: query, limit: "5" }));
+    if (mine !== latest) return;
     showHits(data.hits, w("no_hits"));
   }
 
@@ -78,6 +89,7 @@
     article.replaceChildren(h("h3", { id: "mp-title", tabindex: "-1" }, a.title),
       h("p", { class: "muted" }, w("version", { version: a.version })), body);
     article.dataset.slug = a.slug;
+    article.dataset.body = a.body;  // a proposed change starts from the published text
     api("POST", `/api/manual/articles/${encodeURIComponent(slug)}/read`).catch(() => {});
   }
 
@@ -87,7 +99,8 @@
     const question = q.value.trim() || (content ? content.value.trim() : "");
     const qi = h("input", { type: "text", id: "mp-question", maxlength: "500", value: question, required: true });
     const ti = h("input", { type: "text", id: "mp-ptitle", maxlength: "120" });
-    const bi = h("textarea", { id: "mp-body", rows: "4", required: true });
+    const bi = h("textarea", { id: "mp-body", rows: "6", required: true });
+    bi.value = slug ? (article.dataset.body || "") : "";
     const toast = h("span", { class: "toast", id: "mp-toast", role: "status" });
     form.replaceChildren(
       h("label", {}, (W["manual.page.question"] || "question") + " ", qi),
@@ -110,6 +123,9 @@
     qi.focus();
   }
 
+  // Keys typed in the panel are the panel's: the page's own shortcuts (Enter saves a slip or runs the
+  // case's next step, Esc clears or leaves, letters act on the case) must not see them.
+  root.addEventListener("keydown", (ev) => ev.stopPropagation());
   list.addEventListener("click", (ev) => {
     const a = ev.target.closest("a[data-slug]");
     if (!a || ev.ctrlKey || ev.metaKey) return;
@@ -121,7 +137,7 @@
   q.addEventListener("input", () => run(q.value));
   q.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") { ev.preventDefault(); const a = list.querySelector("a[data-slug]"); if (a) open(a.dataset.slug); }
-    if (ev.key === "Escape") { q.blur(); }
+    if (ev.key === "Escape") { q.value = ""; q.blur(); }
   });
   document.addEventListener("keydown", (ev) => {
     const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement && document.activeElement.tagName);
