@@ -112,6 +112,7 @@ def pg_database() -> Iterator[str]:
 def run(label: str, st: Station, articles: int, reps: int) -> float:
     t0 = time.perf_counter()
     st.manual.import_files(generated(articles), Actor.system())
+    st.manual.wait_readings()  # the kana readings (a child process) are part of publishing
     load_s = time.perf_counter() - t0
     total = len(st.manual.articles())
     ours: list[float] = []

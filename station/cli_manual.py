@@ -37,6 +37,7 @@ def import_(ctx: typer.Context, folder: Annotated[Path, typer.Argument(exists=Tr
     """Import a folder of Markdown files (nothing changes if any file is wrong)."""
     with _station(ctx, config, data_dir) as st:
         r = st.manual.import_dir(folder, _actor())
+        st.manual.wait_readings()  # the kana readings are stored after the import's commit
     n = (len(r.created), len(r.updated), len(r.unchanged))
     typer.echo(f"新規 {n[0]} / 更新 {n[1]} / 変更なし {n[2]}（第{r.edition}版） — "
                f"created {n[0]}, updated {n[1]}, unchanged {n[2]} (edition {r.edition})")

@@ -9,6 +9,8 @@ kept: a "not found" search is counted per month and folded text, never with who 
 from __future__ import annotations
 
 import io
+import logging
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
@@ -51,6 +53,7 @@ from station.store import manual_repo as repo
 from station.store.models_manual import ManualArticle, ManualProposal, ManualVersion
 from station.store.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 STARTER_DIR = Path(__file__).resolve().parent.parent.parent / "config" / "manual"
 ASKED_DAYS = 30
 
@@ -97,15 +100,47 @@ class ManualService:
         self.phone_counts = phone_counts
         self.starter = starter
         self.reader = reader
+        self._reading_threads: list[threading.Thread] = []
         self._pdf: tuple[int, bytes] | None = None
 
     def _readings(self, docs: Iterable[rules.ArticleDoc]) -> dict[str, str]:
-        """The kana readings of articles about to be published (for queries typed in kana), by slug;
-        computed before the change's transaction, as the reader may start a child process."""
+        """The kana readings already known for articles about to be published (for queries typed in kana),
+        by slug. Unknown ones are computed after the commit (`_read_later`): the reader starts a child
+        process, which a clerk or city staff must not wait for."""
         docs = list(docs)
         if self.reader is None or not docs:
             return {}
-        return dict(zip((d.slug for d in docs), self.reader([reading_text(d) for d in docs]), strict=True))
+        found = manual_reading.known([reading_text(d) for d in docs])
+        return {d.slug: r for d, r in zip(docs, found, strict=True) if r}
+
+    def _read_later(self, docs: Iterable[rules.ArticleDoc], known: Mapping[str, str]) -> Callable[[], None]:
+        """After-commit work: readings for the articles published without one, in a background thread."""
+        missing = [d for d in docs if d.slug not in known]
+
+        def start() -> None:
+            if self.reader is None or not missing:
+                return
+            t = threading.Thread(target=self._fill_readings, args=(missing,), name="manual-readings", daemon=True)
+            self._reading_threads.append(t)
+            t.start()
+        return start
+
+    def _fill_readings(self, docs: list[rules.ArticleDoc]) -> None:
+        try:
+            assert self.reader is not None
+            found = self.reader([reading_text(d) for d in docs])
+            with self.uow.change() as ch:
+                for d, r in zip(docs, found, strict=True):
+                    if r:
+                        repo.set_reading(ch.session, d, r)
+        except Exception as e:  # the article is published; only kana queries miss it until the next edit
+            log.warning("manual: readings not stored (%s)", e)
+
+    def wait_readings(self, timeout: float | None = None) -> None:
+        """Until the background readings are stored (tests, the bench, `station manual import`)."""
+        for t in list(self._reading_threads):
+            t.join(timeout)
+        self._reading_threads = [t for t in self._reading_threads if t.is_alive()]
 
     def _month(self) -> str:
         return rules.month_of(business_date(self.clock.now()))
@@ -249,6 +284,7 @@ class ManualService:
                 return self._article_view(row)
             row, v = repo.publish(ch.session, doc, self.clock.now(), actor.name, actor.name, note=note,
                                   reading=reading)
+            ch.then(self._read_later([doc], {doc.slug: reading} if reading else {}))
             ch.audit(self.clock.now(), actor, "manual.publish", f"manual:{doc.slug}", f"version={v.version}")
             return self._article_view(row)
 
@@ -286,6 +322,7 @@ class ManualService:
                 (updated if row is not None else created).append(doc.slug)
                 repo.publish(ch.session, doc, now, actor.name, actor.name, note=note,
                              reading=readings.get(doc.slug, ""))
+            ch.then(self._read_later([d for d in docs if d.slug in created or d.slug in updated], readings))
             ch.audit(now, actor, "manual.import", "manual",
                      f"created={len(created)} updated={len(updated)} unchanged={len(unchanged)}")
             n, _ = repo.edition(ch.session)
@@ -417,9 +454,10 @@ class ManualService:
             doc = self._proposed_doc(s, p, art, edits)
             self._check(doc)
             now = self.clock.now()
+            known = readings if preview is not None and rules.same_content(preview, doc) else {}
             row, v = repo.publish(s, doc, now, p.proposed_by, actor.name, proposal_id=p.id,
-                                  note=note or f"proposal {p.id}", reading=readings.get(doc.slug, "")
-                                  if preview is not None and rules.same_content(preview, doc) else "")
+                                  note=note or f"proposal {p.id}", reading=known.get(doc.slug, ""))
+            ch.then(self._read_later([doc], known))
             p.status, p.reviewed_by, p.reviewed_at = rules.PROPOSAL_ACCEPTED, actor.name, now
             p.result_version, p.reason = v.version, note
             ch.audit(now, actor, "manual.accept", f"manual_proposal:{p.id}",

@@ -50,6 +50,12 @@ def available() -> bool:
     return find_spec("pykakasi") is not None
 
 
+def known(texts: Sequence[str]) -> list[str | None]:
+    """The readings already known (shipped or computed by this process), None where a child is needed."""
+    table = {**_shipped(), **_known}
+    return [table.get(key(t)) for t in texts]
+
+
 def readings(texts: Sequence[str]) -> list[str]:
     """The hiragana reading of each text ("" where it cannot be had); unknown ones from one child process."""
     keys = [key(t) for t in texts]

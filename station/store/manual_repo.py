@@ -122,6 +122,18 @@ def publish(s: Session, doc: ArticleDoc, at: datetime, written_by: str, approved
     return row, version
 
 
+def set_reading(s: Session, doc: ArticleDoc, reading: str) -> bool:
+    """Give the published article its kana reading, if it is still the text the reading was made from."""
+    row = s.scalar(select(ManualArticle).where(ManualArticle.slug == doc.slug).with_for_update())
+    if row is None or doc_of(row, row.slug) != doc:
+        return False
+    row.fold_reading = search.fold(reading)
+    row.fold_all = " ".join(v for v in (row.fold_title, row.fold_keywords, row.fold_body, row.fold_reading) if v)
+    s.flush()
+    _index(s, row)
+    return True
+
+
 def _index(s: Session, row: ManualArticle) -> None:
     if s.get_bind().dialect.name != "sqlite":
         return  # PostgreSQL: the GIN index on fold_all follows the row

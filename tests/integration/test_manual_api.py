@@ -107,17 +107,19 @@ def test_a_proposal_accepted_becomes_the_version_the_counter_shows(client: TestC
     assert actions[-2:] == ["manual.propose", "manual.accept"]
 
 
-def test_edit_and_accept_a_new_article_and_reject_with_a_reason(client: TestClient) -> None:
+def test_edit_and_accept_a_new_article_and_reject_with_a_reason(client: TestClient, any_station: Station) -> None:
     new = client.post("/api/manual/proposals", json={
         "title": "コンビニ交付", "body": "下書き", "question": "コンビニで住民票は取れますか", "origin": "search",
         "categories": [8]}).json()
     assert new["slug"] is None
     a = client.post(f"/api/manual/proposals/{new['id']}/accept", json={
-        "slug": "convenience-store", "body": "本市のホームページを参照して案内します〔D-ALL-3〕。\n",
+        "slug": "convenience-store", "body": "印鑑登録証明書は本市のホームページを参照して案内します〔D-ALL-3〕。\n",
         "keywords": ["コンビニ", "住民票"], "note": "city edit"})
     assert a.status_code == 200, a.text
     assert a.json()["slug"] == "convenience-store" and a.json()["categories"] == [8]
     assert hits(client, "こんびに")[0] == "convenience-store"
+    any_station.manual.wait_readings()  # its kana reading is stored after the commit, in the background
+    assert hits(client, "いんかんとうろく") == ["convenience-store"]
     other = client.post("/api/manual/proposals", json={"slug": "hours", "body": "x", "question": "q"}).json()
     r = client.post(f"/api/manual/proposals/{other['id']}/reject", json={"reason": " "})
     assert r.status_code == 422 and r.json()["detail"]["message_ja"] == "却下には理由が必要です"
