@@ -77,3 +77,21 @@ def test_phone_desk_proposal_accepted_by_city_staff_is_what_the_counter_reads(us
     assert "再発送の依頼は本市職員が受け付けます" in text
     for page in (phone, staff, counter):
         assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_case_step_shows_its_article(user: Any, daemon: Daemon) -> None:
+    clerk = user("clerk2", "demo-clerk")
+    clerk.goto(f"{daemon.url}/counter/2/case?procedure=insurance")
+    expect(clerk.locator("body[data-ready]")).to_have_count(1)
+    expect(clerk.locator("#step-name")).to_have_attribute("data-step", "card_tap")
+    panel = clerk.locator("#manual-panel")
+    expect(panel.locator("#mp-title")).to_have_text("健康保険証利用申込・公金受取口座登録")
+    expect(panel.locator("#mp-article")).to_contain_text("有効期限が切れていない")
+    panel.locator("#mp-q").fill("代理")  # typing in the panel does not drive the case (a, u, h, Enter)
+    clerk.keyboard.press("Enter")
+    expect(panel.locator("#mp-title")).to_have_text("代理人による受取")
+    expect(clerk.locator("#step-name")).to_have_attribute("data-step", "card_tap")
+    case_id = clerk.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    if case_id.isdigit():
+        clerk.context.request.post(f"{daemon.url}/api/cases/{case_id}/cancel", data={})
+    assert clerk.js_errors == []  # type: ignore[attr-defined]

@@ -136,7 +136,13 @@
   const run = debounce((text) => search(text).catch((e) => { status.textContent = e.message; }), 150);
   q.addEventListener("input", () => run(q.value));
   q.addEventListener("keydown", (ev) => {
-    if (ev.key === "Enter") { ev.preventDefault(); const a = list.querySelector("a[data-slug]"); if (a) open(a.dataset.slug); }
+    if (ev.key === "Enter") {  // the first answer to what is typed now, not to what the list last showed
+      ev.preventDefault();
+      search(q.value).then(() => {
+        const a = list.querySelector("a[data-slug]");
+        if (a) open(a.dataset.slug);
+      }).catch((e) => { status.textContent = e.message; });
+    }
     if (ev.key === "Escape") { q.value = ""; q.blur(); }
   });
   document.addEventListener("keydown", (ev) => {
