@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Daemon
@@ -95,3 +96,20 @@ def test_the_case_step_shows_its_article(user: Any, daemon: Daemon) -> None:
     if case_id.isdigit():
         clerk.context.request.post(f"{daemon.url}/api/cases/{case_id}/cancel", data={})
     assert clerk.js_errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("path", "who"), [("/manual", "clerk1"), ("/manual/review", "staff"), ("/phone", "clerk1")])
+def test_manual_screens_are_accessible(user: Any, daemon: Daemon, path: str, who: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = user(who, {"clerk1": "demo-clerk", "staff": "demo-staff"}[who])
+    page.goto(daemon.url + path)
+    if path == "/phone":
+        page.keyboard.press("2")
+        expect(page.locator("#mp-hits a").first).to_be_visible()
+    else:
+        page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], bad
