@@ -102,6 +102,9 @@ class Station:
         from station.services.busy import BusyService  # busy-time mode (issue 14)
 
         self.busy = BusyService(settings, self.sessions, self.clock, self.uow, self.admin)
+        from station.services.manual import build_manual  # the operating manual (issue 16)
+
+        self.manual = build_manual(self)
         self._started = False
 
     # lifecycle ------------------------------------------------------------------------------------
@@ -111,6 +114,7 @@ class Station:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(self.engine)
         self.admin.reload()
+        self.manual.ensure_starter()  # a new database starts with the shipped manual (written from the seed)
         if self.simulated:
             self.auth.ensure_demo_users()  # documented demo logins (README), simulator mode only
             if self.with_devices:  # the daemon (`station run --simulate`): the sample cards, ready to issue

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from station.cli_common import CliContext, ConfigOpt, DataDirOpt, cli_clock, fail, settings_from
+from station.cli_manual import manual_app
 from station.cli_report import install as install_report_commands
 from station.cli_stock import stock_app
 from station.cli_users import token_app, user_app
@@ -36,6 +37,7 @@ app.add_typer(card_app, name="card")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(stock_app, name="stock")
+app.add_typer(manual_app, name="manual")  # the operating manual's files (issue 16)
 install_report_commands(app)  # station report, station purge (issue 8)
 install_ops_commands(app)  # station backup, station restore, station ops install|schema (issue 18)
 

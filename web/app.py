@@ -68,6 +68,9 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
 
     app.include_router(reservations.router)
     app.include_router(reservation_pages.router)
+
+    from web.routers import manual  # the operating manual (issue 16)
+    app.include_router(manual.router)
     if station.simulated:
         from web.routers import sim
 

@@ -227,6 +227,28 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/reserve/qr/{code}.png"): _open("a booking code as a QR image (encodes only the code given)"),
     ("GET", "/public"): _open("congestion page (混雑状況)"),
     ("GET", "/reservations"): Policy(P.QUEUE_OPERATE, None, "staff: the day's bookings, close a slot, book by phone"),
+    # --- the operating manual (issue 16, D-ALL-3): nothing personal in it -----------------------------------
+    ("GET", "/api/manual/articles"): Policy(P.MANUAL_READ),
+    ("GET", "/api/manual/search"): Policy(P.MANUAL_READ, None, "a miss is counted, nobody recorded"),
+    ("GET", "/api/manual/edition"): Policy(P.MANUAL_READ),
+    ("GET", "/api/manual/words"): Policy(P.MANUAL_READ, None, "the panel's words"),
+    ("GET", "/api/manual/articles/{slug}"): Policy(P.MANUAL_READ),
+    ("PUT", "/api/manual/articles/{slug}"): Policy(P.MANUAL_REVIEW, None, "city staff publish directly"),
+    ("POST", "/api/manual/articles/{slug}/read"): Policy(P.MANUAL_READ, None, "count a reading"),
+    ("GET", "/api/manual/articles/{slug}/versions"): Policy(P.MANUAL_READ),
+    ("GET", "/api/manual/articles/{slug}/versions/{version}"): Policy(P.MANUAL_READ),
+    ("GET", "/api/manual/articles/{slug}/diff"): Policy(P.MANUAL_READ),
+    ("POST", "/api/manual/proposals"): Policy(P.MANUAL_PROPOSE, None, "propose from the counter (D-ALL-3)"),
+    ("GET", "/api/manual/proposals"): Policy(P.MANUAL_COLLECT, None, "the supervisor collects, city staff review"),
+    ("GET", "/api/manual/proposals/{proposal_id}"): Policy(P.MANUAL_COLLECT),
+    ("POST", "/api/manual/proposals/{proposal_id}/accept"): Policy(P.MANUAL_REVIEW, None, "publishes a version"),
+    ("POST", "/api/manual/proposals/{proposal_id}/reject"): Policy(P.MANUAL_REVIEW),
+    ("GET", "/api/manual/unanswered"): Policy(P.MANUAL_COLLECT, None, "monthly list for the city"),
+    ("GET", "/api/manual/export"): Policy(P.MANUAL_COLLECT, None, "the city's copy as Markdown files"),
+    ("POST", "/api/manual/import"): Policy(P.MANUAL_REVIEW, None, "the city's files replace versions"),
+    ("GET", "/api/manual/manual.pdf"): Policy(P.MANUAL_READ, None, "the printed manual"),
+    ("GET", "/manual"): Policy(P.MANUAL_READ, None, "manual screen"),
+    ("GET", "/manual/review"): Policy(P.MANUAL_COLLECT, None, "proposals and the monthly list"),
 }
 
 

@@ -54,19 +54,29 @@ class Permission(StrEnum):
     USERS = "users"
     # Switch busy-time mode (混雑時体制) on or off: the supervisor or city staff (D-OTH-5).
     BUSY_MODE = "busy_mode"
+    # The operating manual (運営マニュアル, D-ALL-3, issue 16): everyone who answers reads it; those who answer
+    # (clerks, the supervisor) propose changes; the supervisor collects them and the city's monthly list;
+    # city staff review: accept (a new version is published), edit and accept, or reject; and import files.
+    MANUAL_READ = "manual.read"
+    MANUAL_PROPOSE = "manual.propose"
+    MANUAL_COLLECT = "manual.collect"
+    MANUAL_REVIEW = "manual.review"
 
 
 P = Permission
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CLERK: frozenset({P.QUEUE_OPERATE, P.CASES, P.PERSONAL_DATA, P.PHONE, P.BACK_OFFICE}),
+    Role.CLERK: frozenset({P.QUEUE_OPERATE, P.CASES, P.PERSONAL_DATA, P.PHONE, P.BACK_OFFICE,
+                           P.MANUAL_READ, P.MANUAL_PROPOSE}),
     Role.SUPERVISOR: frozenset({
         P.QUEUE_OPERATE, P.ALL_COUNTERS, P.CASES, P.PHONE, P.BACK_OFFICE, P.REPORTS, P.END_OF_DAY,
         P.AUDIT_READ,
         # The admin screen is where the supervisor cancels and reprints today's tickets (issue 5).
         P.CONFIG, P.BUSY_MODE,
+        P.MANUAL_READ, P.MANUAL_PROPOSE, P.MANUAL_COLLECT,
     }),
-    Role.CITY_STAFF: frozenset({P.HANDOVER, P.STAFF_CHECK, P.PERSONAL_DATA, P.CASES, P.BUSY_MODE}),
+    Role.CITY_STAFF: frozenset({P.HANDOVER, P.STAFF_CHECK, P.PERSONAL_DATA, P.CASES, P.BUSY_MODE,
+                                P.MANUAL_READ, P.MANUAL_PROPOSE, P.MANUAL_COLLECT, P.MANUAL_REVIEW}),
     Role.ADMIN: frozenset({P.CONFIG, P.USERS, P.AUDIT_READ}),
 }
 

@@ -16,6 +16,10 @@ EXPECTED = {
     R.CITY_STAFF: {P.HANDOVER, P.STAFF_CHECK, P.PERSONAL_DATA, P.CASES, P.BUSY_MODE},  # 混雑時体制 (issue 14)
     R.ADMIN: {P.CONFIG, P.USERS, P.AUDIT_READ},
 }
+# The operating manual (issue 16): who answers reads and proposes; the supervisor collects; city staff review.
+EXPECTED[R.CLERK] |= {P.MANUAL_READ, P.MANUAL_PROPOSE}
+EXPECTED[R.SUPERVISOR] |= {P.MANUAL_READ, P.MANUAL_PROPOSE, P.MANUAL_COLLECT}
+EXPECTED[R.CITY_STAFF] |= {P.MANUAL_READ, P.MANUAL_PROPOSE, P.MANUAL_COLLECT, P.MANUAL_REVIEW}
 
 
 @pytest.mark.parametrize("role", list(R))
