@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from station.cli_stock import ConfigOpt, DataDirOpt, _actor, _station
+from station.cli_common import ConfigOpt, DataDirOpt, cli_actor, station_context
 
 manual_app = typer.Typer(help="運営マニュアル / operating manual", no_args_is_help=True)
 
@@ -23,7 +23,7 @@ manual_app = typer.Typer(help="運営マニュアル / operating manual", no_arg
 @manual_app.command("export")
 def export(ctx: typer.Context, folder: Path, config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """Write every published article as a Markdown file with front matter."""
-    with _station(ctx, config, data_dir) as st:
+    with station_context(ctx, config, data_dir) as st:
         files = st.manual.export_files()
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
@@ -35,8 +35,8 @@ def export(ctx: typer.Context, folder: Path, config: ConfigOpt = None, data_dir:
 def import_(ctx: typer.Context, folder: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
             config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """Import a folder of Markdown files (nothing changes if any file is wrong)."""
-    with _station(ctx, config, data_dir) as st:
-        r = st.manual.import_dir(folder, _actor())
+    with station_context(ctx, config, data_dir) as st:
+        r = st.manual.import_dir(folder, cli_actor())
         st.manual.wait_readings()  # the kana readings are stored after the import's commit
     n = (len(r.created), len(r.updated), len(r.unchanged))
     typer.echo(f"新規 {n[0]} / 更新 {n[1]} / 変更なし {n[2]}（第{r.edition}版） — "
@@ -46,7 +46,7 @@ def import_(ctx: typer.Context, folder: Annotated[Path, typer.Argument(exists=Tr
 @manual_app.command("pdf")
 def pdf(ctx: typer.Context, out: Path, config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """Write the printed manual as an A4 PDF."""
-    with _station(ctx, config, data_dir) as st:
+    with station_context(ctx, config, data_dir) as st:
         data, edition = st.manual.pdf()
     out.write_bytes(data)
     typer.echo(f"第{edition}版を {out} に書き出しました / wrote edition {edition} to {out}")
