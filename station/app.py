@@ -87,6 +87,9 @@ class Station:
         self.phone = PhoneService(settings, self.sessions, self.clock, self.bus, self.cases, self.stock, self.uow)
         self.end_of_day = EndOfDayService(settings, self.sessions, self.clock, self.cases, self.phone, self.uow)
         self.reports = ReportService(settings, self.sessions, self.clock, self.cases, self.phone, self.end_of_day)
+        from station.services.period_reports import PeriodReportService  # any period (issue 17)
+
+        self.period_reports = PeriodReportService(settings, self.sessions, self.clock, self.cases)
         from station.services.admin import AdminService  # live configuration (issue 5)
 
         self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)

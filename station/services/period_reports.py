@@ -1,0 +1,334 @@
+"""The period report (D-ALL-1, D-OTH-5, issue 17): every count of the daily report over a day, week, month,
+the contract year or any range, as totals and per-day rows; wait / walk / service times per category and per
+hour; visitors, service time, idle time, no-shows and handovers per counter and per clerk.
+
+Why a service of its own: the daily report reads one day's rows; a month or a year must not, so every figure
+here comes from grouped statements in station.store.period_repo (counts per day, durations as 0.1-minute
+bucket counts) and the median / p90 are read off the buckets (station.domain.period). Memory grows with the
+number of days and distinct buckets, never with the visitors. Per-clerk figures are for the supervisor
+(業務管理者) only: the routes carry the REPORTS permission and the view says so (`clerks_note`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session, sessionmaker
+
+from station.clock import Clock
+from station.config import StationSettings
+from station.domain import phone as phone_rules
+from station.domain.period import Period, add_hist, hist_summary, idle_minutes
+from station.domain.timezone import TOKYO
+from station.messages import text
+from station.store import period_repo as repo
+
+FLAGS = ("issued", "issued_renewals", "returned_documents", "documents_slips", "renewal_guidance",
+         "pin_reset_guidance", "insurance_applications", "public_funds_registrations")
+PHONE_PROCEDURE = "phone"
+PHONE_DESIGN_PER_DAY = 30  # the phone desk is designed for 30 calls a day (D-TEL-1)
+SPANS = ("wait", "walk", "service")
+
+
+class Times(BaseModel):
+    n: int = 0
+    median_min: float | None = None
+    p90_min: float | None = None
+
+
+class DayRow(BaseModel):
+    """Every count of the daily report for one day (or, as `totals`, the whole period: day is None)."""
+
+    day: date | None = None
+    tickets: int = 0
+    done: int = 0
+    no_show: int = 0
+    cancelled: int = 0
+    tickets_by_category: dict[str, int] = Field(default_factory=dict)
+    cases: int = 0
+    issued: int = 0
+    issued_renewals: int = 0
+    returned_documents: int = 0
+    documents_slips: int = 0
+    renewal_guidance: int = 0
+    pin_reset_guidance: int = 0
+    insurance_applications: int = 0
+    public_funds_registrations: int = 0
+    phone: int = 0
+    phone_trivial: int = 0
+    phone_stale_notice: int = 0
+    escalations: int = 0
+    escalations_from_phone: int = 0
+    escalations_from_counter: int = 0
+    wait: Times = Field(default_factory=Times)
+
+
+class CategoryTimes(BaseModel):
+    category: str
+    ja: str
+    en: str
+    issued: int
+    states: dict[str, int]
+    wait: Times
+    walk: Times
+    service: Times
+
+
+class HourTimes(BaseModel):
+    hour: int
+    wait: Times
+    walk: Times
+    service: Times
+
+
+class Count(BaseModel):
+    key: str
+    ja: str
+    count: int
+
+
+class ProcedureCount(BaseModel):
+    procedure: str
+    ja: str
+    total: int
+    outcomes: list[Count]
+
+
+class PhoneCount(BaseModel):
+    category: int
+    mark: str
+    ja: str
+    count: int
+
+
+class WorkerStats(BaseModel):
+    """One counter or one clerk over the period. Idle = between first call and last finish of each day, the
+    minutes not spent with a visitor (pauses are not told apart yet)."""
+
+    key: str
+    served: int
+    no_shows: int
+    handovers: int
+    service_min_total: float
+    service: Times
+    idle_min: float
+    days: int
+
+
+class PeriodReport(BaseModel):
+    start: date
+    end: date
+    kind: str
+    days: int
+    office: str
+    generated_at: str
+    totals: DayRow
+    per_day: list[DayRow]
+    by_category: list[CategoryTimes]
+    by_hour: list[HourTimes]
+    wait: Times
+    walk: Times
+    service: Times
+    cases_by_procedure: list[ProcedureCount]
+    handovers_by_reason: list[Count]
+    collected: list[Count]
+    consents: list[Count]
+    phone_by_category: list[PhoneCount]
+    phone_design_per_day: int = PHONE_DESIGN_PER_DAY
+    phone_per_day_avg: float
+    counters: list[WorkerStats]
+    clerks: list[WorkerStats]
+    clerks_note: str = Field(description="per-clerk figures are for the supervisor only (Japanese)")
+
+
+def _t(hist: dict[int, int]) -> Times:
+    return Times(**hist_summary(hist))
+
+
+class PeriodReportService:
+    def __init__(self, settings: StationSettings, sessions: sessionmaker[Session], clock: Clock, cases: Any) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.clock = clock
+        self.cases = cases  # for the procedures catalog (names of procedures, outcomes, reasons, papers)
+
+    def report(self, period: Period) -> PeriodReport:
+        a, b = period.start, period.end
+        with self.sessions() as s:
+            states = repo.ticket_states(s, a, b)
+            spans = {k: repo.span_hist(s, a, b, k) for k in SPANS}
+            wait_days = repo.span_hist_by_day(s, a, b, "wait")
+            outcomes = repo.case_outcomes(s, a, b)
+            flags = repo.case_flags(s, a, b)
+            collected = repo.collected(s, a, b)
+            consents = repo.consents(s, a, b)
+            handovers = repo.handovers(s, a, b)
+            ph_cat = repo.phone_categories(s, a, b)
+            ph_esc = repo.phone_escalations(s, a, b)
+            ph_flags = repo.phone_flags(s, a, b)
+            workers = {
+                "counters": (repo.counter_days(s, a, b), repo.service_hist_by(s, a, b, False),
+                             repo.handovers_by(s, a, b, False)),
+                "clerks": (repo.clerk_days(s, a, b), repo.service_hist_by(s, a, b, True),
+                           repo.handovers_by(s, a, b, True)),
+            }
+        rows = {d: DayRow(day=d) for d in period.each_day()}
+        for d, cat, st, n in states:
+            r = rows[d]
+            r.tickets += n
+            r.tickets_by_category[cat] = r.tickets_by_category.get(cat, 0) + n
+            if st in ("done", "no_show", "cancelled"):
+                setattr(r, st, getattr(r, st) + n)
+        phone_cases: dict[date, int] = {}
+        for d, proc, _o, n in outcomes:
+            if proc == PHONE_PROCEDURE:
+                phone_cases[d] = phone_cases.get(d, 0) + n
+        for d, f in flags.items():
+            r = rows[d]
+            r.cases = f["cases_total"] - phone_cases.get(d, 0)
+            for k in FLAGS:
+                setattr(r, k, f[k])
+        for d, _c, n in ph_cat:
+            rows[d].phone += n
+        for d, (trivial, stale) in ph_flags.items():
+            rows[d].phone_trivial, rows[d].phone_stale_notice = trivial, stale
+        for d, _e, n in ph_esc:
+            rows[d].escalations_from_phone += n
+        for d, _r, n in handovers:
+            rows[d].escalations += n
+        wait_by_day: dict[date, dict[int, int]] = {}
+        for d, k, n in wait_days:
+            add_hist(wait_by_day.setdefault(d, {}), k, n)
+        for d, r in rows.items():
+            r.escalations_from_counter = r.escalations - r.escalations_from_phone
+            r.wait = _t(wait_by_day.get(d, {}))
+        totals = self._totals(list(rows.values()), spans["wait"])
+        return PeriodReport(
+            start=a, end=b, kind=period.kind.value, days=period.days, office=self.settings.office.name,
+            generated_at=self.clock.now().astimezone(TOKYO).isoformat(timespec="seconds"),
+            totals=totals, per_day=list(rows.values()),
+            by_category=self._by_category(states, spans), by_hour=self._by_hour(spans),
+            **{k: _t(self._all(spans[k])) for k in SPANS},
+            cases_by_procedure=self._procedures(outcomes),
+            handovers_by_reason=self._reasons(handovers), collected=self._collected(collected),
+            consents=self._sum_keys(consents, lambda k: k),
+            phone_by_category=self._phone(ph_cat),
+            phone_per_day_avg=round(totals.phone / max(1, period.days), 1),
+            counters=self._workers(*workers["counters"]), clerks=self._workers(*workers["clerks"]),
+            clerks_note=text("period.clerks_supervisor_only", "ja"),
+        )
+
+    # --- assembling -------------------------------------------------------------------------------------
+    @staticmethod
+    def _all(rows: list[tuple[str, int, int, int]]) -> dict[int, int]:
+        h: dict[int, int] = {}
+        for _c, _hr, k, n in rows:
+            add_hist(h, k, n)
+        return h
+
+    @staticmethod
+    def _totals(rows: list[DayRow], wait_rows: list[tuple[str, int, int, int]]) -> DayRow:
+        t = DayRow()
+        for r in rows:
+            for name, value in r:
+                if isinstance(value, int) and name != "day":
+                    setattr(t, name, getattr(t, name) + value)
+            for cat, n in r.tickets_by_category.items():
+                t.tickets_by_category[cat] = t.tickets_by_category.get(cat, 0) + n
+        t.wait = _t(PeriodReportService._all(wait_rows))
+        return t
+
+    def _by_category(self, states: list[tuple[date, str, str, int]],
+                     spans: dict[str, list[tuple[str, int, int, int]]]) -> list[CategoryTimes]:
+        names = {c.code: (c.name_ja, c.name_en) for c in self.settings.categories}
+        codes = list(names) + sorted({c for _d, c, _s, _n in states} - set(names))
+        st: dict[str, dict[str, int]] = {c: {} for c in codes}
+        for _d, c, state, n in states:
+            st[c][state] = st[c].get(state, 0) + n
+        hists: dict[str, dict[str, dict[int, int]]] = {k: {} for k in SPANS}
+        for kind, rows in spans.items():
+            for c, _h, k, n in rows:
+                add_hist(hists[kind].setdefault(c, {}), k, n)
+        return [CategoryTimes(category=c, ja=names.get(c, (c, c))[0], en=names.get(c, (c, c))[1],
+                              issued=sum(st[c].values()), states=st[c],
+                              **{k: _t(hists[k].get(c, {})) for k in SPANS}) for c in codes]
+
+    @staticmethod
+    def _by_hour(spans: dict[str, list[tuple[str, int, int, int]]]) -> list[HourTimes]:
+        hists: dict[str, dict[int, dict[int, int]]] = {k: {} for k in SPANS}
+        for kind, rows in spans.items():
+            for _c, h, k, n in rows:
+                add_hist(hists[kind].setdefault(h, {}), k, n)
+        hours = sorted(set().union(*(set(v) for v in hists.values())))
+        return [HourTimes(hour=h, **{k: _t(hists[k].get(h, {})) for k in SPANS}) for h in hours]
+
+    def _procedures(self, outcomes: list[tuple[date, str, str, int]]) -> list[ProcedureCount]:
+        catalog = self.cases.catalog
+        agg: dict[str, dict[str, int]] = {}
+        for _d, proc, o, n in outcomes:
+            if proc != PHONE_PROCEDURE:
+                agg.setdefault(proc, {})[o] = agg.setdefault(proc, {}).get(o, 0) + n
+        out = []
+        for code, outs in sorted(agg.items()):
+            p = catalog.procedure(code)
+            names = p.outcome_names() if p else {}
+            out.append(ProcedureCount(procedure=code, ja=p.ja if p else code, total=sum(outs.values()),
+                                      outcomes=[Count(key=o, ja=names.get(o, (o, o))[0], count=n)
+                                                for o, n in sorted(outs.items())]))
+        return out
+
+    @staticmethod
+    def _sum_keys(rows: list[tuple[date, str, int]], name: Any) -> list[Count]:
+        agg: dict[str, int] = {}
+        for _d, k, n in rows:
+            agg[k] = agg.get(k, 0) + n
+        return [Count(key=k, ja=name(k), count=n) for k, n in sorted(agg.items())]
+
+    def _reasons(self, rows: list[tuple[date, str, int]]) -> list[Count]:
+        reasons = {r.code: r.ja for r in self.cases.catalog.handover_reasons}
+        return self._sum_keys(rows, lambda k: reasons.get(k, k))
+
+    def _collected(self, rows: list[tuple[date, str, int]]) -> list[Count]:
+        split = [(d, k, n) for d, kinds, n in rows for k in kinds.split(",")]
+        return self._sum_keys(split, lambda k: self.cases.catalog.doc_name(k)[0])
+
+    @staticmethod
+    def _phone(rows: list[tuple[date, int, int]]) -> list[PhoneCount]:
+        agg: dict[int, int] = {}
+        for _d, c, n in rows:
+            agg[c] = agg.get(c, 0) + n
+        return [PhoneCount(category=c.code, mark=c.mark, ja=c.short_ja, count=agg.get(c.code, 0))
+                for c in phone_rules.CATEGORIES]
+
+    @staticmethod
+    def _workers(days: list[Any], service: list[tuple[Any, int, int]],
+                 handovers: list[tuple[Any, int]]) -> list[WorkerStats]:
+        acc: dict[str, dict[str, Any]] = {}
+
+        def get(w: Any) -> dict[str, Any]:
+            return acc.setdefault(str(w), {"served": 0, "no_shows": 0, "handovers": 0, "hist": {},
+                                           "spans": {}})
+
+        for w, d, state, n, busy, first, last in days:
+            a = get(w)
+            if state == "done":
+                a["served"] += n
+            elif state == "no_show":
+                a["no_shows"] += n
+            f0, l0, b0 = a["spans"].get(d, (first, last, 0.0))
+            a["spans"][d] = (min(f0, first), max(l0, last), b0 + busy)
+        for w, k, n in service:
+            add_hist(get(w)["hist"], k, n)
+        for w, n in handovers:
+            get(w)["handovers"] += n
+        out = []
+        for key in sorted(acc, key=lambda k: (len(k), k)):
+            a = acc[key]
+            total = sum(k * n for k, n in a["hist"].items()) / 10
+            idle = sum(idle_minutes(last - first, busy) for first, last, busy in a["spans"].values())
+            out.append(WorkerStats(key=key, served=a["served"], no_shows=a["no_shows"], handovers=a["handovers"],
+                                   service_min_total=round(total, 1), service=_t(a["hist"]),
+                                   idle_min=round(idle, 1), days=len(a["spans"])))
+        return out

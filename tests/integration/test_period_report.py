@@ -1,0 +1,99 @@
+"""The period report (issue 17) over a generated month: its per-day rows equal the daily reports, its totals
+the sum of the days, and its per-clerk figures what the clerks did (as the generator recorded it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from station.app import Station
+from station.clock import ManualClock
+from station.domain.period import Period, PeriodError, PeriodKind, period_of
+from station.domain.timezone import TOKYO
+from station.services.period_reports import PeriodReport
+from tests.conftest import make_settings
+from tests.support.backoffice_day import DAY
+from tests.support.period_month import MonthFacts, run_month
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Station, MonthFacts, PeriodReport]]:
+    tmp: Path = tmp_path_factory.mktemp("month")
+    clock = ManualClock(dt.datetime.combine(DAY, dt.time(8, 30), TOKYO))
+    st = Station(make_settings(tmp), clock=clock, with_devices=False)
+    st.start()
+    try:
+        facts = run_month(st)
+        report = st.period_reports.report(period_of(PeriodKind.MONTH, DAY))
+        yield st, facts, report
+    finally:
+        st.stop()
+
+
+def test_per_day_rows_equal_the_daily_reports(month: tuple[Station, MonthFacts, PeriodReport]) -> None:
+    st, facts, r = month
+    assert r.start == dt.date(2026, 12, 1) and r.end == dt.date(2026, 12, 31) and r.days == 31
+    by_day = {row.day: row for row in r.per_day}
+    for day in facts.days:
+        d, row = st.reports.daily(day), by_day[day]
+        t = d["tickets"]
+        assert row.tickets == t["total"]
+        for c in t["by_category"]:
+            assert row.tickets_by_category.get(c["category"], 0) == c["issued"]
+        assert row.done == sum(c["done"] for c in t["by_category"])
+        assert row.no_show == sum(c["no_show"] for c in t["by_category"])
+        assert row.cancelled == sum(c["cancelled"] for c in t["by_category"])
+        # the daily report rounds each exact wait, the period its 0.1-minute bucket: a half-way wait
+        # (x.x5 minutes) may land one tenth apart
+        assert row.wait.n == t["wait"]["n"]
+        for m in ("median_min", "p90_min"):
+            assert (row.wait.model_dump()[m] is None) == (t["wait"][m] is None)
+            if t["wait"][m] is not None:
+                assert abs(row.wait.model_dump()[m] - t["wait"][m]) <= 0.1 + 1e-9, (day, m)
+        assert row.cases == d["cases"]["total"]
+        for c in d["cases"]["counts"]:
+            assert getattr(row, c["key"]) == c["count"], c["key"]
+        assert row.phone == d["phone"]["total"] and row.phone_trivial == d["phone"]["trivial"]
+        assert row.escalations == d["escalations"]["total"]
+        assert row.escalations_from_phone == d["escalations"]["from_phone"]
+    assert r.totals.tickets == facts.tickets + st.reports.daily(DAY)["tickets"]["total"]
+
+
+def test_totals_are_the_sum_of_the_days(month: tuple[Station, MonthFacts, PeriodReport]) -> None:
+    _st, _facts, r = month
+    for name in ("tickets", "done", "no_show", "cancelled", "cases", "issued", "renewal_guidance",
+                 "pin_reset_guidance", "insurance_applications", "public_funds_registrations", "phone",
+                 "escalations", "escalations_from_phone", "escalations_from_counter"):
+        assert getattr(r.totals, name) == sum(getattr(d, name) for d in r.per_day), name
+    assert sum(c.issued for c in r.by_category) == r.totals.tickets
+    assert sum(p.count for p in r.phone_by_category) == r.totals.phone
+    assert r.wait.n == r.totals.wait.n
+    assert sum(p.total for p in r.cases_by_procedure) == r.totals.cases
+
+
+def test_per_clerk_figures_are_what_the_clerks_did(month: tuple[Station, MonthFacts, PeriodReport]) -> None:
+    _st, facts, r = month
+    clerks = {c.key: c for c in r.clerks}
+    for name, f in facts.clerks.items():
+        c = clerks[name]
+        assert c.served == f.served and c.no_shows == f.no_shows, name
+        assert c.service.n == f.served
+        # buckets are 0.1 minute: each visit is off by at most 3 seconds
+        assert abs(c.service_min_total - f.service_min) <= 0.05 * f.served + 0.05, name
+        assert c.idle_min >= 0
+    assert "業務管理者" in r.clerks_note
+    served_at_counters = sum(c.served for c in r.counters)
+    assert served_at_counters == r.totals.done
+
+
+def test_a_range_and_its_refusals() -> None:
+    assert period_of(PeriodKind.WEEK, dt.date(2026, 12, 3)) == Period(dt.date(2026, 11, 30), dt.date(2026, 12, 6),
+                                                                      PeriodKind.WEEK)
+    c = period_of(PeriodKind.CONTRACT, dt.date(2027, 2, 1))
+    assert (c.start, c.end) == (dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+    with pytest.raises(PeriodError) as e:
+        period_of(PeriodKind.RANGE, dt.date(2026, 12, 5), dt.date(2026, 12, 1))
+    assert e.value.msg.code == "period.reversed"
