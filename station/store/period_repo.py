@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from station.domain.period import BUCKETS_PER_MINUTE
+from station.domain.timezone import TOKYO
 from station.store.models import AuditEntry, Ticket
 from station.store.models_cases import Case, CaseConsent, Handover
 from station.store.models_phone import PhoneCall
@@ -46,7 +47,7 @@ def _bucket(s: Session, a: Any, b: Any) -> ColumnElement[Any]:
 def _hour(s: Session, at: Any) -> ColumnElement[Any]:
     """The hour in Tokyo (no summer time, so a fixed +9 is exact)."""
     if _dialect(s) == "postgresql":
-        return cast(func.extract("hour", func.timezone("Asia/Tokyo", at)), Integer)
+        return cast(func.extract("hour", func.timezone(TOKYO.key, at)), Integer)
     return cast(func.strftime("%H", at, "+9 hours"), Integer)
 
 
