@@ -14,133 +14,32 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
 from station.config import StationSettings
 from station.domain import phone as phone_rules
-from station.domain.period import Period, add_hist, hist_summary, idle_minutes
+from station.domain.period import Period, PeriodError, PeriodKind, add_hist, hist_summary, idle_minutes, period_of
 from station.domain.timezone import TOKYO
 from station.messages import text
+from station.services.errors import Invalid
+from station.services.period_views import (
+    CategoryTimes,
+    Count,
+    DayRow,
+    HourTimes,
+    PeriodReport,
+    PhoneCount,
+    ProcedureCount,
+    Times,
+    WorkerStats,
+)
 from station.store import period_repo as repo
 
 FLAGS = ("issued", "issued_renewals", "returned_documents", "documents_slips", "renewal_guidance",
          "pin_reset_guidance", "insurance_applications", "public_funds_registrations")
 PHONE_PROCEDURE = "phone"
-PHONE_DESIGN_PER_DAY = 30  # the phone desk is designed for 30 calls a day (D-TEL-1)
 SPANS = ("wait", "walk", "service")
-
-
-class Times(BaseModel):
-    n: int = 0
-    median_min: float | None = None
-    p90_min: float | None = None
-
-
-class DayRow(BaseModel):
-    """Every count of the daily report for one day (or, as `totals`, the whole period: day is None)."""
-
-    day: date | None = None
-    tickets: int = 0
-    done: int = 0
-    no_show: int = 0
-    cancelled: int = 0
-    tickets_by_category: dict[str, int] = Field(default_factory=dict)
-    cases: int = 0
-    issued: int = 0
-    issued_renewals: int = 0
-    returned_documents: int = 0
-    documents_slips: int = 0
-    renewal_guidance: int = 0
-    pin_reset_guidance: int = 0
-    insurance_applications: int = 0
-    public_funds_registrations: int = 0
-    phone: int = 0
-    phone_trivial: int = 0
-    phone_stale_notice: int = 0
-    escalations: int = 0
-    escalations_from_phone: int = 0
-    escalations_from_counter: int = 0
-    wait: Times = Field(default_factory=Times)
-
-
-class CategoryTimes(BaseModel):
-    category: str
-    ja: str
-    en: str
-    issued: int
-    states: dict[str, int]
-    wait: Times
-    walk: Times
-    service: Times
-
-
-class HourTimes(BaseModel):
-    hour: int
-    wait: Times
-    walk: Times
-    service: Times
-
-
-class Count(BaseModel):
-    key: str
-    ja: str
-    count: int
-
-
-class ProcedureCount(BaseModel):
-    procedure: str
-    ja: str
-    total: int
-    outcomes: list[Count]
-
-
-class PhoneCount(BaseModel):
-    category: int
-    mark: str
-    ja: str
-    count: int
-
-
-class WorkerStats(BaseModel):
-    """One counter or one clerk over the period. Idle = between first call and last finish of each day, the
-    minutes not spent with a visitor (pauses are not told apart yet)."""
-
-    key: str
-    served: int
-    no_shows: int
-    handovers: int
-    service_min_total: float
-    service: Times
-    idle_min: float
-    days: int
-
-
-class PeriodReport(BaseModel):
-    start: date
-    end: date
-    kind: str
-    days: int
-    office: str
-    generated_at: str
-    totals: DayRow
-    per_day: list[DayRow]
-    by_category: list[CategoryTimes]
-    by_hour: list[HourTimes]
-    wait: Times
-    walk: Times
-    service: Times
-    cases_by_procedure: list[ProcedureCount]
-    handovers_by_reason: list[Count]
-    collected: list[Count]
-    consents: list[Count]
-    phone_by_category: list[PhoneCount]
-    phone_design_per_day: int = PHONE_DESIGN_PER_DAY
-    phone_per_day_avg: float
-    counters: list[WorkerStats]
-    clerks: list[WorkerStats]
-    clerks_note: str = Field(description="per-clerk figures are for the supervisor only (Japanese)")
 
 
 def _t(hist: dict[int, int]) -> Times:
@@ -153,6 +52,31 @@ class PeriodReportService:
         self.sessions = sessions
         self.clock = clock
         self.cases = cases  # for the procedures catalog (names of procedures, outcomes, reasons, papers)
+
+    def period(self, kind: PeriodKind, anchor: date, end: date | None = None) -> Period:
+        """The period asked for (refusals as `Invalid` with the catalog's code)."""
+        try:
+            return period_of(kind, anchor, end)
+        except PeriodError as e:
+            raise Invalid(e.msg.code, params=dict(e.msg.params)) from e
+
+    def export(self, period: Period, fmt: str, with_clerks: bool = True) -> bytes:
+        """The report as a file: "xlsx", "pdf" or "csv" (UTF-8 with BOM)."""
+        from station.services import report_formats as f
+
+        r = self.report(period)
+        if fmt == "xlsx":
+            return f.workbook_bytes(r, with_clerks)
+        if fmt == "pdf":
+            return f.pdf_bytes(r, with_clerks)
+        return ("\ufeff" + f.csv_text(r, with_clerks)).encode("utf-8")
+
+    def page_parts(self, period: Period) -> tuple[PeriodReport, list[str], str]:
+        """The view, its charts (SVG) and its tables (HTML) for the /reports/period page: the PDF's own."""
+        from station.services import report_formats as f
+
+        r = self.report(period)
+        return r, f.charts(r), f.tables_html(r)
 
     def report(self, period: Period) -> PeriodReport:
         a, b = period.start, period.end

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from station.messages import text
-from station.services.period_reports import DayRow, PeriodReport, Times, WorkerStats
+from station.services.period_views import DayRow, PeriodReport, Times, WorkerStats
 from station.services.report_charts import bar_chart
 
 DAY_COLS = ("tickets", "done", "no_show", "cancelled", "cases", "issued", "issued_renewals", "returned_documents",

@@ -13,7 +13,7 @@ from station.app import Station
 from station.clock import ManualClock
 from station.domain.period import Period, PeriodError, PeriodKind, period_of
 from station.domain.timezone import TOKYO
-from station.services.period_reports import PeriodReport
+from station.services.period_views import PeriodReport
 from tests.conftest import make_settings
 from tests.support.backoffice_day import DAY
 from tests.support.period_month import MonthFacts, run_month
