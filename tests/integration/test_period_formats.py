@@ -128,9 +128,9 @@ def test_cli_writes_the_workbook_and_the_pdf(month: tuple[Station, PeriodReport]
     xlsx, pdf = tmp_path / "m.xlsx", tmp_path / "m.pdf"
     from tests.conftest import EXAMPLE_CONFIG
 
-    res = CliRunner().invoke(cli, ["--config", str(EXAMPLE_CONFIG), "report", "--from", "2026-12-01", "--to", "2026-12-31", "--xlsx", str(xlsx),
-                                   "--pdf", str(pdf), "--data-dir", str(st.settings.data_dir)],
-                             env={"STATION_DATABASE_URL": url})
+    args = ["--config", str(EXAMPLE_CONFIG), "report", "--from", "2026-12-01", "--to", "2026-12-31",
+            "--xlsx", str(xlsx), "--pdf", str(pdf), "--data-dir", str(st.settings.data_dir)]
+    res = CliRunner().invoke(cli, args, env={"STATION_DATABASE_URL": url})
     assert res.exit_code == 0, res.output
     assert f"番号札 / tickets: {r.totals.tickets}" in res.output
     assert load_workbook(xlsx)["日別"].cell(32 + 1, 2).value == r.totals.tickets
