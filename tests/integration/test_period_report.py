@@ -97,3 +97,21 @@ def test_a_range_and_its_refusals() -> None:
     with pytest.raises(PeriodError) as e:
         period_of(PeriodKind.RANGE, dt.date(2026, 12, 5), dt.date(2026, 12, 1))
     assert e.value.msg.code == "period.reversed"
+
+
+def test_both_backends_agree_with_the_daily_report(any_station: Station) -> None:
+    """The dialect branches (julianday / EXTRACT(EPOCH), the Tokyo hour) give the daily report's figures."""
+    facts = run_month(any_station, days=2, per_day=5)
+    r = any_station.period_reports.report(period_of(PeriodKind.RANGE, facts.days[0], facts.days[-1]))
+    for row in r.per_day:
+        if row.day not in facts.days:
+            continue
+        d = any_station.reports.daily(row.day)
+        assert row.tickets == d["tickets"]["total"] and row.phone == d["phone"]["total"]
+        assert row.cases == d["cases"]["total"] and row.wait.n == d["tickets"]["wait"]["n"]
+        hours = {h["hour"]: h["wait"]["n"] for h in d["tickets"]["by_hour"]}
+        if row.day == facts.days[-1]:  # one generated day alone: its hours are the period's hours
+            r1 = any_station.period_reports.report(period_of(PeriodKind.DAY, row.day))
+            assert {h.hour: h.wait.n for h in r1.by_hour if h.wait.n} == {k: v for k, v in hours.items() if v}
+    served = {c.key: c.served for c in r.clerks}
+    assert {k: served.get(k, 0) for k in facts.clerks} == {k: f.served for k, f in facts.clerks.items()}
