@@ -90,6 +90,9 @@ class Station:
         from station.services.period_reports import PeriodReportService  # any period (issue 17)
 
         self.period_reports = PeriodReportService(settings, self.sessions, self.clock, self.cases)
+        from station.services.staffing import StaffingService  # what-if replay (issue 17)
+
+        self.staffing = StaffingService(settings, self.sessions)
         from station.services.admin import AdminService  # live configuration (issue 5)
 
         self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)

@@ -208,3 +208,11 @@ def handovers_by(s: Session, start: date, end: date, by_clerk: bool) -> list[tup
     q = (select(who, func.count()).select_from(Handover).join(Case, Case.id == Handover.case_id)
          .where(Handover.business_date.between(start, end), who.is_not(None)).group_by(who))
     return [(w, int(n)) for w, n in s.execute(q).all()]
+
+
+def visits_of_day(s: Session, day: date) -> list[tuple[int, str, str, Any, Any, Any]]:
+    """(id, category at issue, state, issued, called, finished) of one day's tickets, for the staffing replay
+    (one day: at most the day's visitors, never a period's)."""
+    q = (select(Ticket.id, _cat(), Ticket.state, Ticket.issued_at, Ticket.called_at, Ticket.finished_at)
+         .where(Ticket.business_date == day).order_by(Ticket.issued_at, Ticket.id))
+    return list(s.execute(q).all())

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from station.domain.calendar import business_date
 from station.domain.period import Period, PeriodKind
 from station.services.period_views import PeriodReport
+from station.services.staffing import StaffingView
 from web.deps import StationDep
 from web.schemas import ErrorOut
 
@@ -64,3 +65,12 @@ def period_page(request: Request, station: StationDep, kind: PeriodKind = KindQ,
     return render(request, station, "period_report.html", r=r, charts=charts, tables=tables, query=query,
                   kinds=[k.value for k in PeriodKind], kind=p.kind.value, day=(day or p.start).isoformat(),
                   to=to.isoformat() if to else "")
+
+
+@router.get("/api/reports/staffing", response_model=StaffingView)
+def staffing(station: StationDep, day: date | None = DateQ,
+             counters: int | None = Query(None, ge=1, le=30, description="counters to simulate (default: configured)"),
+             p90: float | None = Query(None, gt=0, le=240, description="target p90 wait: find the fewest counters"),
+             seed: int = Query(0, ge=0, le=2**31)) -> StaffingView:
+    """Replay a recorded day against other staffing: predicted waits per hour next to what happened."""
+    return station.staffing.what_if(day or business_date(station.clock.now()), counters, p90, seed)
