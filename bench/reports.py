@@ -1,6 +1,6 @@
 """The period report of a 600-visitors-a-day office over a month and a year: time and peak RSS per format.
 
-    .venv/bin/python bench/reports.py [--visitors 600] [--month-days 21] [--year-days 245]
+    .venv/bin/python bench/reports.py [--visitors 600] [--month-days 21] [--year-days 245] [--periods month,year]
 
 One business day is run through the services and copied to the other business days (bench/backup_year.py's
 one_day and copy_days: the rows and audit entries the daemon writes), on SQLite. Then each format — the JSON
@@ -77,6 +77,7 @@ def main() -> None:
     ap.add_argument("--visitors", type=int, default=600)
     ap.add_argument("--month-days", type=int, default=21)
     ap.add_argument("--year-days", type=int, default=245)
+    ap.add_argument("--periods", default="month,year", help="which of month,year to run")
     ap.add_argument("--child", nargs=5, metavar=("URL", "WORK", "START", "END", "FMT"))
     a = ap.parse_args()
     if a.child:
@@ -85,6 +86,8 @@ def main() -> None:
     from bench.backup_year import DAY
 
     for label, days in (("month", a.month_days), ("year", a.year_days)):
+        if label not in a.periods.split(","):
+            continue
         with tempfile.TemporaryDirectory() as d:
             work = Path(d)
             t0 = time.perf_counter()

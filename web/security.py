@@ -169,6 +169,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/reports/period.{fmt}"): Policy(P.REPORTS, None, "the same as csv, xlsx or A4 pdf"),
     ("GET", "/reports/period"): Policy(P.REPORTS, None, "period report screen"),
     ("GET", "/api/reports/staffing"): Policy(P.REPORTS, None, "staffing what-if: a recorded day replayed"),
+    ("GET", "/reports/staffing"): Policy(P.REPORTS, None, "staffing what-if screen"),
     ("GET", "/api/end-of-day"): Policy(P.END_OF_DAY, None, "collected papers per case (ticket numbers, kinds)"),
     ("POST", "/api/end-of-day/close"): Policy(P.END_OF_DAY, None, "day handed over: purges its personal data"),
     ("POST", "/api/purge"): Policy(P.END_OF_DAY, None, "purge by retention (forced needs a reason)"),

@@ -61,6 +61,16 @@ class StaffingService:
                 called[vid] = call
         return visits, called
 
+    def chart(self, view: StaffingView) -> str:
+        return chart(view)
+
+    @staticmethod
+    def rows(view: StaffingView) -> list[tuple[int, HourWaits | None, HourWaits | None]]:
+        """(hour, recorded, predicted) for the table of the what-if screen."""
+        rec = {h.hour: h for h in view.recorded}
+        pre = {h.hour: h for h in view.predicted}
+        return [(h, rec.get(h), pre.get(h)) for h in sorted(set(rec) | set(pre))]
+
     def what_if(self, day: date, counters: int | None = None, target_p90_min: float | None = None,
                 seed: int = 0) -> StaffingView:
         visits, recorded = self.visits(day)
@@ -73,7 +83,7 @@ class StaffingService:
         def day_stats(called: dict[int, datetime]) -> HourWaits:
             return _hw(-1, sim.stats([(c - issued[i]).total_seconds() / 60 for i, c in called.items()]))
 
-        return StaffingView(
+        return StaffingView(  # the chart of the what-if page: self.chart(view)
             day=day, counters_recorded=len(template), counters_simulated=len(shape), seed=seed,
             recorded=[_hw(h, x) for h, x in sim.waits_by_hour(issued, recorded, hour_of).items()],
             predicted=[_hw(h, x) for h, x in sim.waits_by_hour(issued, predicted, hour_of).items()],
@@ -81,3 +91,17 @@ class StaffingService:
             fewest_counters=(sim.fewest_counters(visits, template, target_p90_min, seed)
                              if target_p90_min is not None else None),
         )
+
+
+def chart(v: StaffingView) -> str:
+    """Recorded and predicted p90 wait per hour, side by side (the what-if page)."""
+    from station.messages import text
+    from station.services.report_charts import grouped_bar_chart
+
+    hours = sorted({h.hour for h in v.recorded} | {h.hour for h in v.predicted})
+    rec = {h.hour: h.p90_min or 0 for h in v.recorded}
+    pre = {h.hour: h.p90_min or 0 for h in v.predicted}
+    return grouped_bar_chart(
+        text("period.chart.staffing", "ja"), [text("period.hour_label", "ja", hour=h) for h in hours],
+        [(text("period.staffing.recorded", "ja", n=v.counters_recorded), "#8a8f98", [rec.get(h, 0) for h in hours]),
+         (text("period.staffing.predicted", "ja", n=v.counters_simulated), "#1f5fa8", [pre.get(h, 0) for h in hours])])

@@ -53,3 +53,5 @@ def test_fewer_counters_wait_longer_and_the_search_agrees(station: Station) -> N
     c = TestClient(create_app(station, manage_lifecycle=False))
     j = c.get("/api/reports/staffing", params={"date": DAY.isoformat(), "counters": 2, "p90": 15}).json()
     assert j["counters_simulated"] == 2 and j["fewest_counters"] == n
+    page = c.get("/reports/staffing", params={"date": DAY.isoformat(), "counters": 2, "p90": 15})
+    assert page.status_code == 200 and "<svg" in page.text and f"<strong>{n}</strong>" in page.text

@@ -74,3 +74,15 @@ def staffing(station: StationDep, day: date | None = DateQ,
              seed: int = Query(0, ge=0, le=2**31)) -> StaffingView:
     """Replay a recorded day against other staffing: predicted waits per hour next to what happened."""
     return station.staffing.what_if(day or business_date(station.clock.now()), counters, p90, seed)
+
+
+@router.get("/reports/staffing", response_class=HTMLResponse, include_in_schema=False)
+def staffing_page(request: Request, station: StationDep, day: date | None = DateQ,
+                  counters: int | None = Query(None, ge=1, le=30), p90: float | None = Query(None, gt=0, le=240),
+                  seed: int = Query(0, ge=0, le=2**31)) -> HTMLResponse:
+    """The what-if screen: a day, a number of counters, a p90 target; the chart and the table per hour."""
+    from web.routers.pages import render
+
+    v = station.staffing.what_if(day or business_date(station.clock.now()), counters, p90, seed)
+    return render(request, station, "staffing.html", v=v, chart=station.staffing.chart(v),
+                  rows=station.staffing.rows(v))
