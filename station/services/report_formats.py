@@ -133,12 +133,14 @@ def csv_text(r: PeriodReport, with_clerks: bool = True) -> str:
 # --- HTML (the page's tables) and PDF --------------------------------------------------------------------
 def charts(r: PeriodReport) -> list[str]:
     """The same two charts on the page and in the PDF."""
+    long = r.days > 31  # a long period's days need the month too
+    days = [(f"{d.day.month}/{d.day.day}" if long else str(d.day.day)) if d.day else "" for d in r.per_day]
+    hours = [h for h in r.by_hour if h.wait.n]
     return [
-        bar_chart(text("period.chart.tickets_per_day", "ja"), [str(d.day.day) if d.day else "" for d in r.per_day],
-                  [d.tickets for d in r.per_day]),
-        bar_chart(text("period.chart.wait_per_hour", "ja"), [text("period.hour_label", "ja", hour=h.hour)
-                                                             for h in r.by_hour],
-                  [h.wait.p90_min or 0 for h in r.by_hour], integer=False),
+        bar_chart(text("period.chart.tickets_per_day", "ja"), days, [d.tickets for d in r.per_day]),
+        bar_chart(text("period.chart.wait_per_hour", "ja"),
+                  [text("period.hour_label", "ja", hour=h.hour) for h in hours],
+                  [h.wait.p90_min or 0 for h in hours], integer=False),
     ]
 
 
