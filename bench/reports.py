@@ -1,6 +1,7 @@
 """The period report of a 600-visitors-a-day office over a month and a year: time and peak RSS per format.
 
-    .venv/bin/python bench/reports.py [--visitors 600] [--month-days 21] [--year-days 245] [--periods month,year]
+    .venv/bin/python bench/reports.py [--visitors 600] [--month-days 21] [--year-days 245]
+                                      [--periods month,year] [--quick]
 
 One business day is run through the services and copied to the other business days (bench/backup_year.py's
 one_day and copy_days: the rows and audit entries the daemon writes), on SQLite. Then each format — the JSON
@@ -77,12 +78,15 @@ def main() -> None:
     ap.add_argument("--visitors", type=int, default=600)
     ap.add_argument("--month-days", type=int, default=21)
     ap.add_argument("--year-days", type=int, default=245)
+    ap.add_argument("--quick", action="store_true", help="200 visitors, 5-day month, 20-day year (a smoke run)")
     ap.add_argument("--periods", default="month,year", help="which of month,year to run")
     ap.add_argument("--child", nargs=5, metavar=("URL", "WORK", "START", "END", "FMT"))
     a = ap.parse_args()
     if a.child:
         child(*a.child)
         return
+    if a.quick:
+        a.visitors, a.month_days, a.year_days = 200, 5, 20
     from bench.backup_year import DAY
 
     for label, days in (("month", a.month_days), ("year", a.year_days)):
