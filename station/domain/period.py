@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -99,7 +99,24 @@ def add_hist(into: dict[int, int], bucket: int, n: int) -> None:
     into[bucket] = into.get(bucket, 0) + n
 
 
-def idle_minutes(span_seconds: float, busy_seconds: float) -> float:
+def idle_minutes(span_seconds: float, busy_seconds: float, away_seconds: float = 0.0) -> float:
     """Idle while open: the time between a counter's (or clerk's) first call and last finish of a day not
-    spent with a visitor. Never negative (overlapping calls after a take-over count once)."""
-    return round(max(0.0, span_seconds - busy_seconds) / 60, 1)
+    spent with a visitor nor paused / closed. Never negative (overlapping calls after a take-over)."""
+    return round(max(0.0, span_seconds - busy_seconds - away_seconds) / 60, 1)
+
+
+def away_seconds(changes: Sequence[tuple[float, str]], start: float, end: float) -> float:
+    """Seconds of [start, end] spent paused or closed, from state changes (Unix seconds, "open" / "paused" /
+    "closed") in time order; the state before the first change is open."""
+    total, state, since = 0.0, "open", start
+    for at, new in changes:
+        if at >= end:
+            break
+        if at > since:
+            if state != "open":
+                total += at - since
+            since = at
+        state = new
+    if state != "open" and end > since:
+        total += end - since
+    return total

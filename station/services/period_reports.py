@@ -11,7 +11,7 @@ number of days and distinct buckets, never with the visitors. Per-clerk figures 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from station.clock import Clock
 from station.config import StationSettings
 from station.domain import phone as phone_rules
-from station.domain.period import Period, PeriodError, PeriodKind, add_hist, hist_summary, idle_minutes, period_of
+from station.domain.period import (
+    Period,
+    PeriodError,
+    PeriodKind,
+    add_hist,
+    away_seconds,
+    hist_summary,
+    idle_minutes,
+    period_of,
+)
 from station.domain.timezone import TOKYO
 from station.messages import text
 from station.services.errors import Invalid
@@ -92,11 +101,18 @@ class PeriodReportService:
             ph_cat = repo.phone_categories(s, a, b)
             ph_esc = repo.phone_escalations(s, a, b)
             ph_flags = repo.phone_flags(s, a, b)
+            changes = repo.counter_changes(s, datetime.combine(a, time(0), TOKYO),
+                                           datetime.combine(b + timedelta(days=1), time(0), TOKYO))
+            by_counter: dict[str, list[tuple[float, str]]] = {}
+            by_clerk: dict[str, list[tuple[float, str]]] = {}
+            for counter, actor, state, at in changes:
+                by_counter.setdefault(counter, []).append((at.timestamp(), state))
+                by_clerk.setdefault(actor, []).append((at.timestamp(), state))
             workers = {
                 "counters": (repo.counter_days(s, a, b), repo.service_hist_by(s, a, b, False),
-                             repo.handovers_by(s, a, b, False)),
+                             repo.handovers_by(s, a, b, False), by_counter),
                 "clerks": (repo.clerk_days(s, a, b), repo.service_hist_by(s, a, b, True),
-                           repo.handovers_by(s, a, b, True)),
+                           repo.handovers_by(s, a, b, True), by_clerk),
             }
         rows = {d: DayRow(day=d) for d in period.each_day()}
         for d, cat, st, n in states:
@@ -227,8 +243,8 @@ class PeriodReportService:
                 for c in phone_rules.CATEGORIES]
 
     @staticmethod
-    def _workers(days: list[Any], service: list[tuple[Any, int, int]],
-                 handovers: list[tuple[Any, int]]) -> list[WorkerStats]:
+    def _workers(days: list[Any], service: list[tuple[Any, int, int]], handovers: list[tuple[Any, int]],
+                 changes: dict[str, list[tuple[float, str]]]) -> list[WorkerStats]:
         acc: dict[str, dict[str, Any]] = {}
 
         def get(w: Any) -> dict[str, Any]:
@@ -251,7 +267,9 @@ class PeriodReportService:
         for key in sorted(acc, key=lambda k: (len(k), k)):
             a = acc[key]
             total = sum(k * n for k, n in a["hist"].items()) / 10
-            idle = sum(idle_minutes(last - first, busy) for first, last, busy in a["spans"].values())
+            away = changes.get(key, [])
+            idle = sum(idle_minutes(last - first, busy, away_seconds(away, first, last))
+                       for first, last, busy in a["spans"].values())
             out.append(WorkerStats(key=key, served=a["served"], no_shows=a["no_shows"], handovers=a["handovers"],
                                    service_min_total=round(total, 1), service=_t(a["hist"]),
                                    idle_min=round(idle, 1), days=len(a["spans"])))

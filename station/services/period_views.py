@@ -83,7 +83,8 @@ class PhoneCount(BaseModel):
 
 class WorkerStats(BaseModel):
     """One counter or one clerk over the period. Idle = between first call and last finish of each day, the
-    minutes not spent with a visitor (pauses are not told apart yet)."""
+    minutes neither with a visitor (call → finish) nor paused / closed (the counter's state changes; for a
+    clerk, the ones the clerk made)."""
 
     key: str
     served: int

@@ -9,7 +9,7 @@ only one that knows the dialect (julianday on SQLite, EXTRACT(EPOCH) on PostgreS
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, select
@@ -160,10 +160,19 @@ def phone_flags(s: Session, start: date, end: date) -> dict[date, tuple[int, int
 
 # --- per counter and per clerk ----------------------------------------------------------------------------
 def counter_days(s: Session, start: date, end: date) -> list[tuple[int, date, str, int, float, float, float]]:
-    """(counter, day, state, tickets, busy seconds call→finish, first call, last finish as epoch-ish seconds).
+    """(counter, day, state, tickets, busy seconds call→finish, first call, last finish as Unix seconds).
 
     Span and busy time only for tickets that were called and finished at the counter."""
     return _actor_days(s, start, end, Ticket.counter_id, None)
+
+
+def counter_changes(s: Session, since: datetime, until: datetime) -> list[tuple[str, str, str, datetime]]:
+    """(counter id as text, actor, state, at) of every counter open / pause / close in [since, until), in
+    order: the pauses that idle time leaves out. Few rows (a handful a counter a day)."""
+    q = (select(AuditEntry.target, AuditEntry.actor, AuditEntry.action, AuditEntry.at)
+         .where(AuditEntry.action.in_(("counter.open", "counter.paused", "counter.closed")),
+                AuditEntry.at >= since, AuditEntry.at < until).order_by(AuditEntry.at, AuditEntry.id))
+    return [(t, a, act.removeprefix("counter."), at) for t, a, act, at in s.execute(q).all()]
 
 
 def clerk_days(s: Session, start: date, end: date) -> list[tuple[str, date, str, int, float, float, float]]:
@@ -174,7 +183,7 @@ def clerk_days(s: Session, start: date, end: date) -> list[tuple[str, date, str,
 
 
 def _actor_days(s: Session, start: date, end: date, who: Any, audit_cond: Any) -> list[Any]:
-    base = literal("2000-01-01 00:00:00") if _dialect(s) != "postgresql" else func.to_timestamp(0)
+    base = literal("1970-01-01 00:00:00") if _dialect(s) != "postgresql" else func.to_timestamp(0)  # epoch s
     first = func.min(_seconds(s, base, Ticket.called_at))
     last = func.max(_seconds(s, base, Ticket.finished_at))
     busy = func.sum(_seconds(s, Ticket.called_at, Ticket.finished_at))

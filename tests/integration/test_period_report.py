@@ -115,3 +115,32 @@ def test_both_backends_agree_with_the_daily_report(any_station: Station) -> None
             assert {h.hour: h.wait.n for h in r1.by_hour if h.wait.n} == {k: v for k, v in hours.items() if v}
     served = {c.key: c.served for c in r.clerks}
     assert {k: served.get(k, 0) for k in facts.clerks} == {k: f.served for k, f in facts.clerks.items()}
+
+
+def test_idle_time_leaves_out_a_pause(station: Station) -> None:
+    """Two visits of 10 minutes between 9:00 and 10:00 with a 30-minute pause: 10 minutes idle."""
+    from station.domain import queue as q
+    from station.services.audit import Actor
+
+    clerk, day = Actor("clerk-pause"), dt.date(2026, 12, 2)
+    clock: ManualClock = station.clock  # type: ignore[assignment]
+
+    def at(h: int, m: int) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(h, m), TOKYO)
+
+    for issue, call, finish in ((at(8, 55), at(9, 0), at(9, 10)), (at(9, 45), at(9, 50), at(10, 0))):
+        clock.set(issue)
+        t = station.queue.issue("A")
+        clock.set(call)
+        assert station.queue.call_next(1, clerk) is not None
+        station.queue.act(t.id, q.Action.START, clerk)
+        clock.set(finish)
+        station.queue.act(t.id, q.Action.FINISH, clerk)
+        if finish == at(9, 10):
+            station.queue.set_counter_state(1, q.CounterState.PAUSED, clerk)
+            clock.set(at(9, 40))
+            station.queue.set_counter_state(1, q.CounterState.OPEN, clerk)
+    r = station.period_reports.report(period_of(PeriodKind.DAY, day))
+    counter = next(c for c in r.counters if c.key == "1")
+    assert counter.served == 2 and counter.idle_min == 10.0
+    assert next(c for c in r.clerks if c.key == "clerk-pause").idle_min == 10.0
