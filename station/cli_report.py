@@ -1,7 +1,7 @@
 """`station report` and `station purge`: the supervisor's daily counts and the retention purge.
 
     station report [--date YYYY-MM-DD] [--csv]      the day's counts (D-ALL-1): a readable summary, or CSV
-    station report --from YYYY-MM-DD --to YYYY-MM-DD [--xlsx FILE] [--pdf FILE] [--csv]
+    station report --from YYYY-MM-DD --to YYYY-MM-DD [--xlsx FILE] [--pdf FILE] [--csv] [--no-clerks]
         any period (issue 17): totals on screen, the workbook / A4 PDF / sectioned CSV written to files
     station purge [--older-than DAYS] [--force --reason TEXT]
         purge personal data of days older than the retention ([backoffice] retention_days); days not
@@ -44,6 +44,7 @@ def report(
     end: Annotated[str | None, typer.Option("--to", help="last day of a period (default: --from)")] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="write the period's Excel workbook here")] = None,
     pdf: Annotated[Path | None, typer.Option("--pdf", help="write the period's A4 PDF here")] = None,
+    no_clerks: Annotated[bool, typer.Option("--no-clerks", help="leave out the per-clerk section (city copy)")] = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -58,7 +59,7 @@ def report(
         typer.echo(f"日付は YYYY-MM-DD で指定してください / dates must be YYYY-MM-DD: {day or start or end}", err=True)
         raise typer.Exit(2) from None
     if a or b or xlsx or pdf:
-        _period(ctx, a or b or d, b, xlsx, pdf, as_csv, config, data_dir)
+        _period(ctx, a or b or d, b, xlsx, pdf, as_csv, not no_clerks, config, data_dir)
         return
     with station_context(ctx, config, data_dir) as st:
         d = d or business_date(st.clock.now())
@@ -92,7 +93,7 @@ def report(
 
 
 def _period(ctx: typer.Context, a: date | None, b: date | None, xlsx: Path | None, pdf: Path | None,
-            as_csv: bool, config: Any, data_dir: Any) -> None:
+            as_csv: bool, clerks: bool, config: Any, data_dir: Any) -> None:
     """`station report --from --to`: totals on screen; the files asked for written."""
     from station.domain.calendar import business_date
     from station.domain.period import PeriodKind
@@ -106,11 +107,11 @@ def _period(ctx: typer.Context, a: date | None, b: date | None, xlsx: Path | Non
             typer.echo(f"{e.message_ja} / {e.message_en}", err=True)
             raise typer.Exit(2) from None
         if as_csv:
-            typer.echo(st.period_reports.export(p, "csv").decode("utf-8").lstrip("\ufeff"), nl=False)
+            typer.echo(st.period_reports.export(p, "csv", clerks).decode("utf-8").lstrip("\ufeff"), nl=False)
             return
         for fmt, path in (("xlsx", xlsx), ("pdf", pdf)):
             if path is not None:
-                path.write_bytes(st.period_reports.export(p, fmt))
+                path.write_bytes(st.period_reports.export(p, fmt, clerks))
                 typer.echo(f"{path} を書き出しました / written", err=True)
         r = st.period_reports.report(p)
     t = r.totals

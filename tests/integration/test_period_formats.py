@@ -114,6 +114,8 @@ def test_api_page_and_csv(month: tuple[Station, PeriodReport]) -> None:
     assert bad.status_code == 422
     body = c.get("/api/reports/period.csv", params={"kind": "month", "date": "2026-12-01"}).content
     assert body.startswith("\ufeff".encode()) and "# 日別".encode() in body
+    city = c.get("/api/reports/period.xlsx", params={"kind": "month", "date": "2026-12-01", "clerks": "false"})
+    assert "職員別" not in load_workbook(io.BytesIO(city.content)).sheetnames
     page = c.get("/reports/period", params={"kind": "month", "date": "2026-12-01"})
     assert page.status_code == 200 and "<svg" in page.text and "業務管理者" in page.text
 

@@ -43,12 +43,14 @@ def period_report(station: StationDep, kind: PeriodKind = KindQ, day: date | Non
 @router.get("/api/reports/period.{fmt}", response_class=Response, responses={
     **ERRORS, 200: {"content": {m: {} for m in MEDIA.values()}, "description": "csv, xlsx or pdf"}})
 def period_file(fmt: str, station: StationDep, kind: PeriodKind = KindQ, day: date | None = DateQ,
-                to: date | None = ToQ) -> Response:
+                to: date | None = ToQ,
+                clerks: bool = Query(True, description="false: without the per-clerk section (the city's copy)"),
+                ) -> Response:
     """The same report as a file: `csv` (UTF-8 with BOM), `xlsx` (a sheet per section) or `pdf` (A4)."""
     if fmt not in MEDIA:
         return Response(status_code=404)
     p = _period(station, kind, day, to)
-    body = station.period_reports.export(p, fmt)
+    body = station.period_reports.export(p, fmt, with_clerks=clerks)
     name = f"period-report-{p.start.isoformat()}_{p.end.isoformat()}.{fmt}"
     return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
