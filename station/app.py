@@ -93,6 +93,12 @@ class Station:
         self.followup = FollowupService(self.sessions, self.clock, self.uow, self.cases, self.end_of_day)
         self.end_of_day.has_receipt = self.followup.has_receipt
         self.reports = ReportService(settings, self.sessions, self.clock, self.cases, self.phone, self.end_of_day)
+        from station.services.period_reports import PeriodReportService  # any period (issue 17)
+
+        self.period_reports = PeriodReportService(settings, self.sessions, self.clock, self.cases)
+        from station.services.staffing import StaffingService  # what-if replay (issue 17)
+
+        self.staffing = StaffingService(settings, self.sessions)
         from station.services.admin import AdminService  # live configuration (issue 5)
 
         self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)

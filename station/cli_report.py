@@ -1,6 +1,8 @@
 """`station report` and `station purge`: the supervisor's daily counts and the retention purge.
 
     station report [--date YYYY-MM-DD] [--csv]      the day's counts (D-ALL-1): a readable summary, or CSV
+    station report --from YYYY-MM-DD --to YYYY-MM-DD [--xlsx FILE] [--pdf FILE] [--csv] [--no-clerks]
+        any period (issue 17): totals on screen, the workbook / A4 PDF / sectioned CSV written to files
     station purge [--older-than DAYS] [--force --reason TEXT]
         purge personal data of days older than the retention ([backoffice] retention_days); days not
         handed over at the end of day (D-BO-6) and cases still open are refused (exit 1) unless forced
@@ -11,6 +13,7 @@ Like every `station` command they take --config / --data-dir (before or after th
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -37,17 +40,27 @@ def report(
     ctx: typer.Context,
     day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today's business day)")] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV: section,key,label,metric,value")] = False,
+    start: Annotated[str | None, typer.Option("--from", help="first day of a period (YYYY-MM-DD)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="last day of a period (default: --from)")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="write the period's Excel workbook here")] = None,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="write the period's A4 PDF here")] = None,
+    no_clerks: Annotated[bool, typer.Option("--no-clerks", help="leave out the per-clerk section (city copy)")] = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """日報を表示する / print a day's counts."""
+    """日報を表示する / print a day's counts (or, with --from/--to, a period's)."""
     from station.domain.calendar import business_date
 
     try:
         d = date.fromisoformat(day) if day else None
+        a = date.fromisoformat(start) if start else None
+        b = date.fromisoformat(end) if end else None
     except ValueError:
-        typer.echo(f"日付は YYYY-MM-DD で指定してください / --date must be YYYY-MM-DD: {day}", err=True)
+        typer.echo(f"日付は YYYY-MM-DD で指定してください / dates must be YYYY-MM-DD: {day or start or end}", err=True)
         raise typer.Exit(2) from None
+    if a or b or xlsx or pdf:
+        _period(ctx, a or b or d, b, xlsx, pdf, as_csv, not no_clerks, config, data_dir)
+        return
     with station_context(ctx, config, data_dir) as st:
         d = d or business_date(st.clock.now())
         if as_csv:
@@ -77,6 +90,41 @@ def report(
         lines.append(f"  {x['ja']}: {x['count']}")
     lines.append("引渡し / handed over: " + (f"済み {r['day']['closed_by']}" if r["day"] else "未 / not yet"))
     typer.echo("\n".join(lines))
+
+
+def _period(ctx: typer.Context, a: date | None, b: date | None, xlsx: Path | None, pdf: Path | None,
+            as_csv: bool, clerks: bool, config: Any, data_dir: Any) -> None:
+    """`station report --from --to`: totals on screen; the files asked for written."""
+    from station.domain.calendar import business_date
+    from station.domain.period import PeriodKind
+    from station.services.errors import ServiceError
+
+    with station_context(ctx, config, data_dir) as st:
+        first = a or business_date(st.clock.now())
+        try:
+            p = st.period_reports.period(PeriodKind.RANGE, first, b or first)
+        except ServiceError as e:
+            typer.echo(f"{e.message_ja} / {e.message_en}", err=True)
+            raise typer.Exit(2) from None
+        if as_csv:
+            typer.echo(st.period_reports.export(p, "csv", clerks).decode("utf-8").lstrip("\ufeff"), nl=False)
+            return
+        for fmt, path in (("xlsx", xlsx), ("pdf", pdf)):
+            if path is not None:
+                path.write_bytes(st.period_reports.export(p, fmt, clerks))
+                typer.echo(f"{path} を書き出しました / written", err=True)
+        r = st.period_reports.report(p)
+    t = r.totals
+    typer.echo("\n".join([
+        f"業務報告 / period report {r.start} – {r.end} ({r.days}日間)  {r.office}",
+        f"番号札 / tickets: {t.tickets}  完了 {t.done} 不在 {t.no_show} 取消 {t.cancelled}  "
+        f"待ち時間 中央値 {_m(r.wait.median_min)} 90% {_m(r.wait.p90_min)}  "
+        f"対応時間 中央値 {_m(r.service.median_min)} 90% {_m(r.service.p90_min)}",
+        f"窓口の案件 / cases: {t.cases}  交付 {t.issued}  保険証 {t.insurance_applications}  "
+        f"公金 {t.public_funds_registrations}",
+        f"電話受付 / phone calls: {t.phone}（1日平均 {r.phone_per_day_avg}・設計 {r.phone_design_per_day}）",
+        f"本市職員への引継ぎ / escalations: {t.escalations}",
+    ]))
 
 
 @purge_app.callback()

@@ -61,6 +61,8 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     from web.routers import busy  # busy-time mode (issue 14)
 
     app.include_router(busy.router)
+    from web.routers import period_reports  # any period, workbook, PDF (issue 17)
+    app.include_router(period_reports.router)
     from web.routers import metrics  # /metrics for Prometheus (issue 18)
     metrics.install(app, station)
 

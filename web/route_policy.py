@@ -249,6 +249,12 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/manual/manual.pdf"): Policy(P.MANUAL_READ, None, "the printed manual"),
     ("GET", "/manual"): Policy(P.MANUAL_READ, None, "manual screen"),
     ("GET", "/manual/review"): Policy(P.MANUAL_COLLECT, None, "proposals and the monthly list"),
+    # period reports and the staffing what-if (issue 17): supervisor only (per-clerk figures)
+    ("GET", "/api/reports/period"): Policy(P.REPORTS, None, "any period's counts, times, per counter and clerk"),
+    ("GET", "/api/reports/period.{fmt}"): Policy(P.REPORTS, None, "the same as csv, xlsx or A4 pdf"),
+    ("GET", "/reports/period"): Policy(P.REPORTS, None, "period report screen"),
+    ("GET", "/api/reports/staffing"): Policy(P.REPORTS, None, "staffing what-if: a recorded day replayed"),
+    ("GET", "/reports/staffing"): Policy(P.REPORTS, None, "staffing what-if screen"),
 }
 
 

@@ -112,6 +112,8 @@ class AuditEntry(Base):
     """Who did what, when, from where. Never personal data: ids and numbers only."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_ticket_action", "ticket_id", "action"),  # the period report (0009)
+                      Index("ix_audit_log_action_at", "action", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     actor: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -169,6 +169,12 @@ EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/api/reports/daily.csv"): {S},
     ("GET", "/reports"): {S},
     ("GET", "/reports/print"): {S},
+    # period report and staffing what-if (issue 17): supervisor only (per-clerk figures)
+    ("GET", "/api/reports/period"): {S},
+    ("GET", "/api/reports/period.{fmt}"): {S},
+    ("GET", "/reports/period"): {S},
+    ("GET", "/api/reports/staffing"): {S},
+    ("GET", "/reports/staffing"): {S},
     ("GET", "/api/end-of-day"): {S},
     ("POST", "/api/end-of-day/close"): {S},
     ("POST", "/api/purge"): {S},
