@@ -20,6 +20,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from station.domain.manual import ArticleDoc
 
 # Variants folded to one spelling (after kana folding, so only hiragana forms are listed).
 VARIANTS: tuple[tuple[str, str], ...] = (
@@ -291,3 +295,8 @@ def snippet(markdown: str, query_terms: Sequence[str], width: int = 90) -> str:
     end = min(len(text), start + width)
     piece = text[start:end]
     return ("…" if start else "") + highlight(piece, query_terms) + ("…" if end < len(text) else "")
+
+
+def reading_text(doc: ArticleDoc) -> str:
+    """What an article's kana reading is made from: its title, keywords and text without Markdown."""
+    return "\n".join((doc.title, " ".join(doc.keywords), plain(doc.body)))

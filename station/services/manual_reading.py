@@ -95,7 +95,7 @@ def _child() -> None:
 def _refresh(folder: Path) -> None:
     """Write readings.json for the articles of `folder` (the shipped starter manual)."""
     from station.domain.manual import parse_file
-    from station.services.manual import reading_text
+    from station.domain.manual_search import reading_text
 
     texts = [reading_text(parse_file(p.name, p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.md"))]
     table = {key(t): r for t, r in zip(texts, _compute(texts), strict=True)}
