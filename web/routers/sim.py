@@ -72,10 +72,10 @@ def printer_jobs(station: StationDep, limit: int = 50) -> list[PrintedJobOut]:
 @router.get("/printer/jobs/{job_id}.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
 def printer_job_png(job_id: int, station: StationDep) -> Response:
-    rig = _rig(station)
-    for j in rig.printer.jobs:
-        if j.id == job_id:
-            return Response(j.png, media_type="image/png")
+    """The slip drawn on request (the simulator keeps text and events, not pictures)."""
+    png = _rig(station).printer.png(job_id)
+    if png is not None:
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
     raise NotFound("印刷記録がありません", f"no printed job {job_id}")
 
 
