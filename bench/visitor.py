@@ -303,7 +303,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="station-visitor-") as tmp:
         root = Path(tmp)
         config = write_config(root, counters=3)
-        d = Daemon(root / "d", simulate=True, clock=CLOCK, env=ENV, config=config).start()
+        d = Daemon(root / "d", simulate=True, clock=CLOCK, env=ENV, config=config).start(timeout=120)
         try:
             assert d.proc is not None
             pid = d.proc.pid
