@@ -46,15 +46,18 @@ def enqueue(conn: Connection, ticket_id: int, spooler: str, at: datetime) -> Non
     conn.execute(_ENQUEUE, {"ticket_id": ticket_id, "spooler": spooler, "queued_at": at})
 
 
-def record_outcomes(conn: Connection, outcomes: Sequence[tuple[int, bool, str | None]], now: datetime) -> None:
-    """Each ticket's print outcome (ticket id, printed, reason) and its job settled, in one statement each.
+def record_outcomes(conn: Connection, outcomes: Sequence[tuple[int, bool, str | None]], now: datetime, *,
+                    settle_jobs: bool = True) -> None:
+    """Each ticket's print outcome (ticket id, printed, reason), one statement for all of them; with
+    `settle_jobs` their jobs are removed too (without: the spooler still owes them an attempt).
 
     A printed ticket's count goes up by one (a reprint prints it again); a failure keeps the count."""
     if not outcomes:
         return
     conn.execute(_upsert(conn.dialect.name), [{"tid": tid, "printed": ok, "error": err, "now": now, "inc": int(ok)}
-                                       for tid, ok, err in outcomes])
-    settle(conn, [tid for tid, _, _ in outcomes])
+                                              for tid, ok, err in outcomes])
+    if settle_jobs:
+        settle(conn, [tid for tid, _, _ in outcomes])
 
 
 def settle(conn: Connection, ticket_ids: Iterable[int]) -> None:
