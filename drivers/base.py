@@ -29,13 +29,18 @@ class Health(enum.StrEnum):
 
 @dataclass(frozen=True)
 class DeviceStatus:
-    """A device's state with a reason a clerk can act on, in Japanese first."""
+    """A device's state with a reason a clerk can act on.
+
+    `code` is the reason's stable message code (`printer.paper_out` …): the station renders it from its
+    catalogs (`station/messages/*/devices.json`); drivers may not import station/, so they name the reason
+    and, until every reader of these objects uses the code, also keep their own two sentences."""
 
     kind: DeviceKind
     health: Health
     reason_ja: str = ""
     reason_en: str = ""
     detail: str = ""  # technical detail for the log, never shown to visitors
+    code: str = ""  # message code of the reason ("" when healthy or unknown)
 
     def as_dict(self) -> dict[str, Any]:
         return {

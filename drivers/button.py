@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 DOWN_JA = "発券ボタンが接続されていません"
 DOWN_EN = "The ticket button is not connected"
+DOWN_CODE = "button.not_connected"  # the words: station/messages/*/devices.json
 MAX_LINE = 64  # a line-mode button never sends more; anything longer is noise
 
 
@@ -55,7 +56,7 @@ class _ButtonBase:
 
     def __init__(self, debounce_ms: float) -> None:
         self._debouncer = Debouncer(debounce_ms)
-        self._reporter = StatusReporter(DeviceKind.BUTTON, DOWN_JA, DOWN_EN)
+        self._reporter = StatusReporter(DeviceKind.BUTTON, DOWN_JA, DOWN_EN, DOWN_CODE)
         self._sink: EventSink | None = None
         self._reader: ReconnectingReader | None = None
 

@@ -260,8 +260,8 @@ class CardReader:
         except Exception:  # a faulty sink must not kill the reader thread
             log.exception("card reader event sink failed")
 
-    def _set_status(self, health: Health, ja: str = "", en: str = "", detail: str = "") -> None:
-        new = DeviceStatus(DeviceKind.CARD_READER, health, ja, en, detail)
+    def _set_status(self, health: Health, ja: str = "", en: str = "", detail: str = "", code: str = "") -> None:
+        new = DeviceStatus(DeviceKind.CARD_READER, health, ja, en, detail, code)
         if (new.health, new.reason_ja) != (self._status.health, self._status.reason_ja):
             self._status = new
             self._emit(new)
@@ -273,7 +273,7 @@ class CardReader:
             hres, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
             if hres != scard.SCARD_S_SUCCESS:
                 self._set_status(Health.DOWN, "PC/SCサービス(pcscd)に接続できません",
-                                 "Cannot reach the PC/SC service (pcscd)", _err(hres))
+                                 "Cannot reach the PC/SC service (pcscd)", _err(hres), "card_reader.pcscd_unreachable")
                 self._stop.wait(self.reconnect_interval)
                 continue
             with self._ctx_lock:
@@ -287,13 +287,13 @@ class CardReader:
                 with self._ctx_lock:
                     self._ctx = None
                 scard.SCardReleaseContext(ctx)
-        self._set_status(Health.UNKNOWN, "停止中", "Stopped")
+        self._set_status(Health.UNKNOWN, "停止中", "Stopped", code="card_reader.stopped")
 
     def _wait_for_reader(self, ctx: int) -> str | None:
         reader = self._pick_reader(ctx)
         if reader is not None:
             return reader
-        self._set_status(Health.DOWN, NoReader.message_ja, NoReader.message_en)
+        self._set_status(Health.DOWN, NoReader.message_ja, NoReader.message_en, code=NoReader.code)
         pnp = [(PNP_NOTIFICATION, scard.SCARD_STATE_UNAWARE)]
         hres, _ = scard.SCardGetStatusChange(ctx, self.poll_ms, pnp)
         if hres in _SERVICE_GONE - {scard.SCARD_E_NO_READERS_AVAILABLE}:
@@ -318,13 +318,13 @@ class CardReader:
                 if reader is None:
                     continue
                 state = scard.SCARD_STATE_UNAWARE
-                self._set_status(Health.OK, "カードリーダー準備完了", "Card reader ready", reader)
+                self._set_status(Health.OK, "カードリーダー準備完了", "Card reader ready", reader, "card_reader.ready")
             hres, states = scard.SCardGetStatusChange(ctx, self.poll_ms, [(reader, state)])
             if hres in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_CANCELLED):
                 continue
             if hres in _READER_GONE:
                 self._set_status(Health.DOWN, ReaderUnplugged.message_ja, ReaderUnplugged.message_en,
-                                 _err(hres))
+                                 _err(hres), ReaderUnplugged.code)
                 if present:
                     self._emit(CardRemoved(reader))
                     present = False
@@ -332,7 +332,7 @@ class CardReader:
                 continue
             if hres != scard.SCARD_S_SUCCESS:
                 self._set_status(Health.DOWN, "PC/SCサービス(pcscd)との接続が切れました。再接続しています",
-                                 "Lost the PC/SC service (pcscd); reconnecting", _err(hres))
+                                 "Lost the PC/SC service (pcscd); reconnecting", _err(hres), "card_reader.pcscd_lost")
                 if present:
                     self._emit(CardRemoved(reader))
                 return
@@ -341,7 +341,8 @@ class CardReader:
             state = event & ~scard.SCARD_STATE_CHANGED
             new_counter = event >> 16
             if event & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
-                self._set_status(Health.DOWN, ReaderUnplugged.message_ja, ReaderUnplugged.message_en)
+                self._set_status(Health.DOWN, ReaderUnplugged.message_ja, ReaderUnplugged.message_en,
+                                 code=ReaderUnplugged.code)
                 reader = None
                 continue
             now_present = bool(event & scard.SCARD_STATE_PRESENT)

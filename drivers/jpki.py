@@ -71,6 +71,7 @@ class CardError(Exception):
 
     message_ja: str = "カードを読み取れませんでした"
     message_en: str = "The card could not be read"
+    code = "card.unreadable"  # message code (station/messages/*/devices.json)
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(f"{self.message_ja} ({self.message_en}){': ' + detail if detail else ''}")
@@ -80,36 +81,43 @@ class CardError(Exception):
 class NoReader(CardError):
     message_ja = "カードリーダーが見つかりません"
     message_en = "No card reader found"
+    code = "card.no_reader"
 
 
 class ReaderUnplugged(CardError):
     message_ja = "カードリーダーが外れました。接続を確認してください"
     message_en = "The card reader was unplugged; check its connection"
+    code = "card.reader_unplugged"
 
 
 class CardRemovedDuringRead(CardError):
     message_ja = "カードを置き直してください"
     message_en = "Please place the card on the reader again"
+    code = "card.removed_during_read"
 
 
 class NotMyNumberCard(CardError):
     message_ja = "マイナンバーカードではありません"
     message_en = "This is not a My Number Card"
+    code = "card.not_my_number_card"
 
 
 class CardMute(CardError):
     message_ja = "カードが応答しません。カードの向きを確認して置き直してください"
     message_en = "The card does not respond; check its orientation and place it again"
+    code = "card.mute"
 
 
 class NoCard(CardError):
     message_ja = "カードが置かれていません"
     message_en = "No card on the reader"
+    code = "card.no_card"
 
 
 class UnexpectedStatusWord(CardError):
     message_ja = "カードから想定外の応答がありました"
     message_en = "The card gave an unexpected answer"
+    code = "card.unexpected_answer"
 
     def __init__(self, sw: int, command: str = "") -> None:
         self.sw = sw

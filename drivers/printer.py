@@ -35,6 +35,7 @@ class PrinterError(Exception):
 
     default_ja = "プリンタで印刷できません"
     default_en = "The printer cannot print"
+    code = "printer.cannot_print"  # message code (station/messages/*/devices.json)
 
     def __init__(self, message_ja: str = "", message_en: str = "",
                  status: DeviceStatus | None = None) -> None:
@@ -47,16 +48,19 @@ class PrinterError(Exception):
 class PrinterOffline(PrinterError):
     default_ja = "プリンタに接続できません"
     default_en = "Cannot connect to the printer"
+    code = "printer.unreachable"
 
 
 class PrinterCoverOpen(PrinterOffline):
     default_ja = "プリンタのカバーが開いています"
     default_en = "The printer cover is open"
+    code = "printer.cover_open"
 
 
 class PrinterPaperOut(PrinterError):
     default_ja = "プリンタの用紙がありません"
     default_en = "The printer is out of paper"
+    code = "printer.paper_out"
 
 
 class _NoAnswer(Exception):
@@ -82,7 +86,8 @@ _CAUSES: dict[str, tuple[Health, str, str, type[PrinterError] | None]] = {
 
 def _status(cause: str, detail: str = "") -> DeviceStatus:
     health, ja, en, _ = _CAUSES[cause]
-    return DeviceStatus(DeviceKind.PRINTER, health, ja, en, detail=f"{cause} {detail}".strip())
+    code = f"printer.{cause}" if cause != "ok" else ""  # every cause has its words in devices.json
+    return DeviceStatus(DeviceKind.PRINTER, health, ja, en, detail=f"{cause} {detail}".strip(), code=code)
 
 
 def _cause_of(status: DeviceStatus) -> str:

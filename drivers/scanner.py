@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 DOWN_JA = "バーコードリーダーが接続されていません"
 DOWN_EN = "The barcode scanner is not connected"
+DOWN_CODE = "scanner.not_connected"  # the words: station/messages/*/devices.json
 
 SUFFIXES: dict[str, bytes] = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}
 
@@ -69,7 +70,8 @@ class Scan:
 
 @dataclass(frozen=True)
 class ScanRejected:
-    """A frame that was not passed on. ``code`` is a stable key for tests and counters."""
+    """A frame that was not passed on. ``code`` is a stable key for tests and counters; the station words
+    it from the message code ``scanner.<code>``."""
 
     reason_ja: str
     reason_en: str
@@ -232,7 +234,7 @@ class _ScannerBase:
 
     def __init__(self, framer: ScanFramer) -> None:
         self.framer = framer  # public so diagnostics can see a stuck frame (``framer.pending``)
-        self._reporter = StatusReporter(DeviceKind.SCANNER, DOWN_JA, DOWN_EN)
+        self._reporter = StatusReporter(DeviceKind.SCANNER, DOWN_JA, DOWN_EN, DOWN_CODE)
         self._sink: EventSink | None = None
         self._reader: ReconnectingReader | None = None
 

@@ -179,7 +179,7 @@ class StatusReporter:
     failures while already down are logged at debug level and not re-published.
     """
 
-    def __init__(self, kind: Any, down_ja: str, down_en: str) -> None:
+    def __init__(self, kind: Any, down_ja: str, down_en: str, down_code: str = "") -> None:
         from drivers.base import DeviceStatus, Health
 
         self._health = Health
@@ -187,6 +187,7 @@ class StatusReporter:
         self.kind = kind
         self.down_ja = down_ja
         self.down_en = down_en
+        self.down_code = down_code
         self.status = DeviceStatus(kind, Health.UNKNOWN)
         self.sink: Callable[[object], None] | None = None
         self._lock = threading.Lock()
@@ -195,7 +196,7 @@ class StatusReporter:
         if connected:
             new = self._make(self.kind, self._health.OK, detail=detail)
         else:
-            new = self._make(self.kind, self._health.DOWN, self.down_ja, self.down_en, detail)
+            new = self._make(self.kind, self._health.DOWN, self.down_ja, self.down_en, detail, self.down_code)
         with self._lock:
             changed = new.health != self.status.health
             self.status = new

@@ -14,7 +14,7 @@ from drivers.printer import ReceiptPrinter  # noqa: E402
 from simulators.printer import PrinterSimulator  # noqa: E402
 from station.config import load_settings  # noqa: E402
 from station.domain.timezone import TOKYO  # noqa: E402
-from station.services.queue import TicketView  # noqa: E402
+from station.services.queue_views import TicketView  # noqa: E402
 from station.slips.ticket import ticket_receipt  # noqa: E402
 
 

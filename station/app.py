@@ -25,6 +25,8 @@ from station.services.printing import PrintSpooler
 from station.services.queue import QueueService
 from station.services.stock import StockService
 from station.store.db import make_engine, make_session_factory, upgrade
+from station.store.events_repo import event_transport_for
+from station.store.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from drivers.printer import ReceiptPrinter
@@ -63,25 +65,28 @@ class Station:
         self.sessions = make_session_factory(self.engine)
         self.read_sessions = make_session_factory(self.engine, read_only=True)
         self.bus = EventBus()
-        self.event_transport = None
-        if self.engine.dialect.name == "postgresql":
-            from station.store.pg_events import PgEventTransport
-
-            self.event_transport = PgEventTransport(self.engine, self.bus)
+        self.event_transport = event_transport_for(self.engine, self.bus)
         self.printer: ReceiptPrinter | None = None
         self.rig: SimulatorRig | None = None
         self.spooler = PrintSpooler(settings, self.sessions, self.clock, self.bus, lambda: self.printer)
         self.queue = QueueService(settings, self.calendar, self.sessions, self.clock, self.bus,
                                   on_issued=self.spooler.submit, reads=self.read_sessions)
-        self.auth = AuthService(settings, self.sessions, self.clock)
-        self.stock = StockService(settings, self.sessions, self.clock, self.bus)
+        self.uow = UnitOfWork(self.sessions, self.bus)  # every write: change + audit + events together
+        self.auth = AuthService(settings, self.sessions, self.clock, uow=self.uow)
+        self.stock = StockService(settings, self.sessions, self.clock, self.bus, uow=self.uow)
         self.devices = DeviceManager(
             settings, self.clock, self.bus,
             on_button=lambda category: self.queue.issue(category, source="button"),
         )
         self.cases = build_case_service(self)
-        from station.services.reports import build_backoffice  # phone desk, end of day, reports (issue 8)
-        self.phone, self.end_of_day, self.reports = build_backoffice(self)
+        # phone desk, end of day, reports (issue 8), over the cases and the stock
+        from station.services.endofday import EndOfDayService
+        from station.services.phone import PhoneService
+        from station.services.reports import ReportService
+
+        self.phone = PhoneService(settings, self.sessions, self.clock, self.bus, self.cases, self.stock, self.uow)
+        self.end_of_day = EndOfDayService(settings, self.sessions, self.clock, self.cases, self.phone, self.uow)
+        self.reports = ReportService(settings, self.sessions, self.clock, self.cases, self.phone, self.end_of_day)
         from station.services.admin import AdminService  # live configuration (issue 5)
 
         self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)

@@ -46,7 +46,7 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     for r in (health.router, tickets.router, counters.router, events.router, auth.router, audit.router,
               stock.router, admin.router):
         app.include_router(r)
-    from web.routers import case_pages, cases
+    from web.routers import case_pages, cases, pages
 
     app.include_router(cases.router)  # counter cases and the city-staff handover queue (issue 7)
     from web.routers import phone, reports  # phone desk, reports, end of day (issue 8)
@@ -56,11 +56,8 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
         from web.routers import sim
 
         app.include_router(sim.router)
-    from web.routers import pages
-
     app.include_router(pages.router)
     app.include_router(case_pages.router)
-    security.install_templates(pages.templates)
     STATIC_DIR.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from station import messages
 from station.services.errors import ServiceError
 
 # What a 422 really looks like here (the handler below, and Invalid from the services): the schema
@@ -51,6 +52,7 @@ def install(app: FastAPI) -> None:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()
         )
-        body = {"message_ja": f"入力内容に誤りがあります（{problems}）", "message_en": f"invalid input: {problems}",
+        ja, en = messages.both("common.invalid_input", problems=problems)
+        body = {"message_ja": ja, "message_en": en,
                 "errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]}
         return JSONResponse({"detail": body}, status_code=422)

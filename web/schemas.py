@@ -1,8 +1,12 @@
-"""JSON shapes of the API. Field names here are a contract external checks rely on (DESIGN.md)."""
+"""JSON shapes of the API. Field names here are a contract external checks rely on (DESIGN.md).
+
+The queue's read models (tickets, categories, counters) are the service's own views in
+`station.services.queue_views`; what stays here are request bodies and shapes no service returns.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -15,29 +19,6 @@ class Message(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: Message
-
-
-class TicketOut(BaseModel):
-    id: int
-    number: str = Field(description="as printed, e.g. A012")
-    spoken: str
-    category: str
-    category_name_ja: str
-    category_name_en: str
-    state: str
-    issued_at: datetime
-    called_at: datetime | None
-    counter_id: int | None
-    recall_count: int
-    waiting_ahead: int
-    estimated_wait_min: int
-    printed: bool | None
-    print_error: str | None
-    business_date: date
-
-
-class IssuedTicketOut(TicketOut):
-    status_url: str = Field(description="the visitor's status page (the ticket's QR code)")
 
 
 class TicketIn(BaseModel):
@@ -57,31 +38,6 @@ class ActionIn(BaseModel):
     counter_id: int | None = Field(None, ge=1, description="the counter acting (defaults to the ticket's)")
 
 
-class CategoryOut(BaseModel):
-    code: str
-    name_ja: str
-    name_en: str
-    description_ja: str
-    description_en: str
-    prefix: str
-    waiting: int
-    oldest_wait_min: int
-    estimated_wait_min: int
-    accepting: bool
-    message_ja: str
-    message_en: str
-
-
-class CounterOut(BaseModel):
-    id: int
-    name_ja: str
-    name_en: str
-    categories: list[str]
-    state: str
-    current_ticket: TicketOut | None
-    handled_today: int
-
-
 class DeviceOut(BaseModel):
     kind: str
     health: str
@@ -96,8 +52,3 @@ class HealthOut(BaseModel):
     now: datetime
     counter_id: int
     devices: dict[str, DeviceOut]
-
-
-class ReprintOut(BaseModel):
-    printed: bool
-    ticket: TicketOut

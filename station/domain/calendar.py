@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from station.domain.messages import Msg
 from station.domain.timezone import TOKYO  # defined once there; importing it from here still works
 
 THURSDAY = 3
@@ -81,20 +82,19 @@ def next_opening(cal: BusinessCalendar, at: datetime, horizon_days: int = 400) -
 
 @dataclass(frozen=True)
 class DispenserDecision:
+    """Whether the dispenser issues now; `reason` is what the kiosk tells the visitor (a message code)."""
+
     accepts: bool
-    message_ja: str
-    message_en: str
+    reason: Msg
     next_open: OpeningHours | None = None
     closes_at: datetime | None = None  # when the dispenser stops today (cut-off), while it accepts
 
 
-def format_opening_ja(h: OpeningHours) -> str:
+def opening_msg(h: OpeningHours) -> Msg:
+    """An opening time as words ("12月2日（水）8時30分" / "Wed 02 Dec, 08:30"), rendered per language."""
     d = h.day
-    return f"{d.month}月{d.day}日（{WEEKDAYS_JA[d.weekday()]}）{h.opens.hour}時{h.opens.minute:02d}分"
-
-
-def format_opening_en(h: OpeningHours) -> str:
-    return h.opens_at().strftime("%a %d %b, %H:%M")
+    return Msg.of("calendar.opening", month=Msg.of(f"calendar.month_{d.month}"), day=d.day,
+                  weekday=Msg.of(f"calendar.weekday_{d.weekday()}"), hour=h.opens.hour, minute=h.opens.minute)
 
 
 def dispenser_decision(cal: BusinessCalendar, at: datetime, cutoff_minutes: int) -> DispenserDecision:
@@ -104,18 +104,13 @@ def dispenser_decision(cal: BusinessCalendar, at: datetime, cutoff_minutes: int)
     if h is not None:
         stop = h.closes_at() - timedelta(minutes=cutoff_minutes)
         if h.opens_at() <= local < stop:
-            return DispenserDecision(True, "受付中です", "Open", closes_at=stop)
+            return DispenserDecision(True, Msg.of("calendar.open"), closes_at=stop)
     nxt = next_opening(cal, local)
     if nxt is None:
-        return DispenserDecision(False, "本日の受付は終了しました", "Reception has closed for today")
+        return DispenserDecision(False, Msg.of("calendar.closed_today"))
     before_open_today = h is not None and local < h.opens_at()
-    if before_open_today:
-        ja = f"受付開始前です。受付開始は {format_opening_ja(nxt)} です"
-        en = f"Not open yet. Reception opens {format_opening_en(nxt)}"
-    else:
-        ja = f"本日の受付は終了しました。次の受付は {format_opening_ja(nxt)} からです"
-        en = f"Reception has closed for today. Next opening: {format_opening_en(nxt)}"
-    return DispenserDecision(False, ja, en, next_open=nxt)
+    code = "calendar.not_open_yet" if before_open_today else "calendar.closed_next"
+    return DispenserDecision(False, Msg.of(code, when=opening_msg(nxt)), next_open=nxt)
 
 
 def business_date(at: datetime) -> date:

@@ -10,11 +10,37 @@ import calendar
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from drivers.cardreader import CardInfo, PinState
 from station.domain.timezone import TOKYO
 
 RENEW_WITHIN_MONTHS = 3  # D-INS-3
+
+
+class PinFacts(Protocol):
+    """What the rule needs of one PIN: tries left, and whether it is locked."""
+
+    @property
+    def tries_left(self) -> int | None: ...
+    @property
+    def locked(self) -> bool: ...
+
+
+class CardFacts(Protocol):
+    """What the rule needs of a card read. The card-reader driver's `CardInfo` has these fields (the
+    driver knows nothing of this module), so a read is judged as it comes, without pulling the driver's
+    PC/SC library into the domain."""
+
+    @property
+    def is_my_number_card(self) -> bool: ...
+    @property
+    def cert_not_after(self) -> dt.datetime | None: ...
+    @property
+    def auth_pin(self) -> PinFacts | None: ...
+    @property
+    def sign_pin(self) -> PinFacts | None: ...
+    @property
+    def assist_pin(self) -> PinFacts | None: ...
 
 
 class CertState(enum.StrEnum):
@@ -86,7 +112,7 @@ def cert_state(expires_on: dt.date, today: dt.date) -> CertState:
     return CertState.VALID
 
 
-def card_verdict(info: CardInfo, today: dt.date) -> CardVerdict:
+def card_verdict(info: CardFacts, today: dt.date) -> CardVerdict:
     if not info.is_my_number_card:
         return CardVerdict(False, CertState.UNKNOWN, None, None, False, (), (), (
             Message("マイナンバーカードではありません。カードを確認してください",
@@ -110,7 +136,7 @@ def card_verdict(info: CardInfo, today: dt.date) -> CardVerdict:
     elif state is CertState.VALID:
         messages.append(Message(f"電子証明書は有効です({jdate(expires_on)}まで)",
                                 f"The electronic certificate is valid until {expires_on}"))
-    pins: dict[str, PinState | None] = {
+    pins: dict[str, PinFacts | None] = {
         "auth": info.auth_pin, "sign": info.sign_pin, "assist": info.assist_pin}
     locked = tuple(name for name, pin in pins.items() if pin is not None and pin.locked)
     for name in locked:

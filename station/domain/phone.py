@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from station.domain.messages import Msg
+
 CONTENT_MAX = 300
 RESPONSE_MAX = 300
 CALLER_NAME_MAX = 40
@@ -72,9 +74,10 @@ ESCALATION_BY_CODE = {e.code: e for e in ESCALATIONS}
 
 @dataclass(frozen=True)
 class Problem:
+    """What is wrong with one field of a slip, as a code of station/messages/*/phone.json."""
+
     field: str
-    ja: str
-    en: str
+    msg: Msg
 
 
 def category_for_key(key: str) -> PhoneCategory | None:
@@ -97,34 +100,26 @@ def check_slip(category: int, content: str | None, response: str | None, escalat
     - an escalation needs content (what city staff are to handle)."""
     out: list[Problem] = []
     if category not in BY_CODE:
-        out.append(Problem("category", "区分（①〜⑩）を選んでください", "choose a category (1-10)"))
+        out.append(Problem("category", Msg.of("phone.slip.category")))
     for name, value, limit in (("content", content, CONTENT_MAX), ("response", response, RESPONSE_MAX),
                                ("caller_name", caller_name, CALLER_NAME_MAX),
                                ("caller_phone", caller_phone, CALLER_PHONE_MAX)):
         if value is not None and len(value) > limit:
-            out.append(Problem(name, f"{limit}文字以内で入力してください", f"at most {limit} characters"))
+            out.append(Problem(name, Msg.of("phone.slip.too_long", limit=limit)))
     if escalation is None:
         if caller_name or caller_phone:
-            out.append(Problem("caller", "引継ぎしない電話では発信者の情報を記録しません",
-                               "caller details are recorded only when the call is handed to city staff"))
+            out.append(Problem("caller", Msg.of("phone.slip.caller_not_kept")))
         return out
     if escalation not in ESCALATION_BY_CODE:
-        out.append(Problem("escalation", "引継ぎの種類が正しくありません",
-                           f"unknown escalation (known: {', '.join(ESCALATION_BY_CODE)})"))
+        out.append(Problem("escalation", Msg.of("phone.slip.escalation_unknown", known=", ".join(ESCALATION_BY_CODE))))
         return out
     if not (caller_name or "").strip():
-        out.append(Problem("caller_name", "引継ぎには発信者の氏名が必要です", "a handover needs the caller's name"))
+        out.append(Problem("caller_name", Msg.of("phone.slip.caller_name_needed")))
     if not (caller_phone or "").strip():
-        out.append(Problem("caller_phone", "引継ぎには折り返しの電話番号が必要です",
-                           "a handover needs a number to call back"))
+        out.append(Problem("caller_phone", Msg.of("phone.slip.caller_phone_needed")))
     elif not all(ch.isdigit() or ch in "-()+ 　" for ch in caller_phone or ""):
-        out.append(Problem("caller_phone", "電話番号は数字とハイフンで入力してください",
-                           "the phone number takes digits and hyphens"))
+        out.append(Problem("caller_phone", Msg.of("phone.slip.caller_phone_format")))
     if not (content or "").strip():
-        out.append(Problem("content", "引継ぎには内容の記入が必要です", "a handover needs the content of the call"))
+        out.append(Problem("content", Msg.of("phone.slip.content_needed")))
     return out
 
-
-def default_escalation(category: int) -> str | None:
-    """The escalation a category usually leads to, when the clerk decides to hand it over."""
-    return {COMPLAINT: "complaint", NOTICE_NOT_ARRIVED: "notice_not_arrived"}.get(category)

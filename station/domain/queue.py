@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from station.domain.messages import Msg
+
 
 class TicketState(enum.StrEnum):
     WAITING = "waiting"
@@ -40,7 +42,6 @@ class Action(enum.StrEnum):
 
 
 ACTIVE_STATES = frozenset({TicketState.CALLED, TicketState.SERVING})
-FINAL_STATES = frozenset({TicketState.DONE, TicketState.NO_SHOW, TicketState.CANCELLED})
 
 _ALLOWED: dict[Action, frozenset[TicketState]] = {
     Action.CALL: frozenset({TicketState.WAITING}),
@@ -64,38 +65,39 @@ _RESULT: dict[Action, TicketState] = {
     Action.REQUEUE: TicketState.WAITING,
 }
 
-STATE_JA = {
-    TicketState.WAITING: "お待ち",
-    TicketState.CALLED: "呼出中",
-    TicketState.SERVING: "対応中",
-    TicketState.DONE: "完了",
-    TicketState.NO_SHOW: "不在",
-    TicketState.CANCELLED: "取消",
-}
-
-
 class QueueRuleError(Exception):
-    """A clerk action that the queue rules do not allow; the message says why, in Japanese first."""
+    """A clerk action that the queue rules do not allow; `msg` says why, as a catalog code.
 
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        super().__init__(f"{message_ja} / {message_en}")
-        self.message_ja = message_ja
-        self.message_en = message_en
+    `message_ja` / `message_en` (and `str()`) render it for whoever reads the exception directly (a log,
+    a test); the services hand `msg` on to the edge, which renders it there."""
+
+    def __init__(self, msg: Msg) -> None:
+        self.msg = msg
+        super().__init__(msg.code)
+
+    @property
+    def message_ja(self) -> str:
+        from station.messages import text  # rendering is the edge's business, done only when asked
+
+        return text(self.msg, "ja")
+
+    @property
+    def message_en(self) -> str:
+        from station.messages import text
+
+        return text(self.msg, "en")
+
+    def __str__(self) -> str:
+        return f"{self.message_ja} / {self.message_en}"
 
 
 def next_state(state: TicketState, action: Action, *, recall_count: int = 0,
                recalls_before_no_show: int = 0) -> TicketState:
     """The state after `action`, or QueueRuleError naming the state that forbids it."""
     if state not in _ALLOWED[action]:
-        raise QueueRuleError(
-            f"{STATE_JA[state]}の番号には「{action.value}」はできません",
-            f"cannot {action.value} a ticket that is {state.value}",
-        )
+        raise QueueRuleError(Msg.of(f"queue.rule.not_allowed.{state.value}", action=action.value))
     if action is Action.NO_SHOW and recall_count < recalls_before_no_show:
-        raise QueueRuleError(
-            f"不在にする前に、あと{recalls_before_no_show - recall_count}回呼び出してください",
-            f"recall {recalls_before_no_show - recall_count} more time(s) before marking no-show",
-        )
+        raise QueueRuleError(Msg.of("queue.rule.recall_first", n=recalls_before_no_show - recall_count))
     return _RESULT[action]
 
 
@@ -128,12 +130,6 @@ def pick_next(waiting: Sequence[WaitingTicket], counter_id: int, categories: Ite
     cats = set(categories)
     candidates = [t for t in waiting if eligible(t, counter_id, cats)]
     return min(candidates, key=lambda t: (t.issued_at, t.id), default=None)
-
-
-@dataclass(frozen=True)
-class WaitEstimate:
-    waiting: int
-    minutes: int
 
 
 def estimate_wait(

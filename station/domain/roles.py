@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from station.domain.messages import Msg
+
 
 class Role(StrEnum):
     CLERK = "clerk"
@@ -66,21 +68,29 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({P.CONFIG, P.USERS, P.AUDIT_READ}),
 }
 
-ROLE_NAMES: dict[Role, tuple[str, str]] = {
-    Role.CLERK: ("窓口職員", "Counter clerk"),
-    Role.SUPERVISOR: ("業務管理者", "Supervisor"),
-    Role.CITY_STAFF: ("市職員", "City staff"),
-    Role.ADMIN: ("システム管理者", "Administrator"),
-}
+# The words for each role: codes of station/messages/*/auth.json.
+ROLE_NAMES: dict[Role, str] = {role: f"auth.role.{role.value}" for role in Role}
+
+
+class UnknownRole(ValueError):
+    """A role name that is not one of `Role`: `msg` says so as a code; the words are looked up when read."""
+
+    def __init__(self, value: str) -> None:
+        self.msg = Msg.of("auth.role_unknown", value=value, known=", ".join(r.value for r in Role))
+        super().__init__(self.msg.code)
+
+    def __str__(self) -> str:
+        from station.messages import both  # the catalog, read at the edge (when someone reads the words)
+
+        return " / ".join(both(self.msg))
 
 
 def parse_role(value: str) -> Role:
-    """The role named by `value`; ValueError (with the known roles) for anything else."""
+    """The role named by `value`; UnknownRole (a ValueError, with the known roles) for anything else."""
     try:
         return Role(value.strip().lower())
     except ValueError:
-        known = ", ".join(r.value for r in Role)
-        raise ValueError(f"役割「{value}」はありません（{known}） / unknown role {value!r} (known: {known})") from None
+        raise UnknownRole(value) from None
 
 
 def allowed(role: Role | str, permission: Permission | str) -> bool:

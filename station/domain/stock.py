@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from station.domain.card_record import CardStatus
+from station.domain.messages import Msg
 
 S = CardStatus
 MAX_BOX = 9999  # box labels are BOX-0001 … BOX-9999 (station.domain.barcodes)
@@ -52,10 +53,6 @@ STATUS_JA = {
     S.RECEIVED: "受領", S.INSPECTED: "検品済", S.DEFECT: "不良", S.MAILED: "通知書発送済",
     S.READY: "交付準備完了", S.ISSUED: "交付済", S.RETURNED: "返納",
 }
-DEFECT_JA = {DefectReason.PRINT: "券面印字不良", DefectReason.PHOTO: "写真不良",
-             DefectReason.DATA_MISMATCH: "発行一覧との不一致"}
-RETURN_JA = {ReturnReason.DEADLINE_PASSED: "受取期限切れ", ReturnReason.DEFECT: "不良",
-             ReturnReason.CANCELLED: "取消"}
 
 ALLOWED: dict[CardStatus, frozenset[CardStatus]] = {
     S.RECEIVED: frozenset({S.INSPECTED, S.DEFECT, S.RETURNED}),
@@ -66,8 +63,6 @@ ALLOWED: dict[CardStatus, frozenset[CardStatus]] = {
     S.ISSUED: frozenset(),
     S.RETURNED: frozenset(),
 }
-# Statuses of a card physically on the shelf (it holds a slot).
-ON_SHELF = frozenset({S.RECEIVED, S.INSPECTED, S.DEFECT, S.MAILED, S.READY})
 # Statuses before the notice was mailed (D-TEL-4: an old application in one of these is suspicious).
 NOT_MAILED = frozenset({S.RECEIVED, S.INSPECTED, S.DEFECT})
 # A receipt deadline applies to these.
@@ -77,12 +72,42 @@ MAIL_AHEAD_DAYS = 31
 
 
 class StockRuleError(ValueError):
-    """A transition the rules forbid; the message says why, Japanese first."""
+    """A transition the rules forbid: `msg` says why as a code of station/messages/*/stock.json.
 
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        super().__init__(f"{message_ja} / {message_en}")
-        self.message_ja = message_ja
-        self.message_en = message_en
+    The sentences (`message_ja`, `message_en`, and str() for logs and tests) are looked up only when read,
+    at the edge; the rule itself never holds words."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.msg = Msg(code, params)
+        super().__init__(code)
+
+    @property
+    def message_ja(self) -> str:
+        return self._both()[0]
+
+    @property
+    def message_en(self) -> str:
+        return self._both()[1]
+
+    def _both(self) -> tuple[str, str]:
+        from station.messages import text  # the catalog, read at the edge (when someone reads the words)
+
+        def words(lang: str) -> str:
+            """Status codes in the params (`status`, `to`, `allowed`) become that language's status names."""
+            params = dict(self.msg.params)
+            for key in ("status", "to"):
+                if key in params:
+                    params[key] = text(f"stock.status.{params[key]}", lang)
+            if "allowed" in params:
+                params["allowed"] = text("stock.status.sep", lang).join(
+                    text(f"stock.status.{s}", lang) for s in params["allowed"])  # type: ignore[attr-defined]
+            return text(self.msg.code, lang, **params)
+
+        return words("ja"), words("en")
+
+    def __str__(self) -> str:
+        ja, en = self._both()
+        return f"{ja} / {en}"
 
 
 @dataclass(frozen=True)
@@ -117,48 +142,36 @@ def plan_transition(
     try:
         cur = CardStatus(current)
     except ValueError:
-        raise StockRuleError(f"不明な状態です: {current}", f"unknown status {current!r}") from None
+        raise StockRuleError("stock.rule.unknown_status", value=current) from None
     try:
         new = CardStatus(to)
     except ValueError:
         known = ", ".join(s.value for s in CardStatus)
-        raise StockRuleError(f"移行先の状態が不明です: {to}",
-                             f"unknown target status {to!r} (one of {known})") from None
+        raise StockRuleError("stock.rule.unknown_target", value=to, known=known) from None
     if new not in ALLOWED[cur]:
         if not ALLOWED[cur]:
-            raise StockRuleError(f"{STATUS_JA[cur]}のカードは変更できません",
-                                 f"a card that is {cur.value} cannot change any more")
-        allowed = "・".join(STATUS_JA[s] for s in sorted(ALLOWED[cur]))
-        allowed_en = ", ".join(sorted(s.value for s in ALLOWED[cur]))
-        hint_ja, hint_en = "", ""
+            raise StockRuleError("stock.rule.final", status=cur.value)
+        params = dict(status=cur.value, to=new.value, allowed=tuple(s.value for s in sorted(ALLOWED[cur])))
         if new is S.ISSUED and cur is S.MAILED:
-            hint_ja, hint_en = "（交付前設定が済んでいません）", " (pre-issuance setup not done)"
-        elif new is S.MAILED and cur is S.RECEIVED:
-            hint_ja, hint_en = "（検品が済んでいません）", " (not inspected yet)"
-        raise StockRuleError(
-            f"{STATUS_JA[cur]}から{STATUS_JA[new]}には変更できません{hint_ja}（可能: {allowed}）",
-            f"cannot go from {cur.value} to {new.value}{hint_en} (allowed: {allowed_en})",
-        )
+            raise StockRuleError("stock.rule.not_allowed_setup", **params)
+        if new is S.MAILED and cur is S.RECEIVED:
+            raise StockRuleError("stock.rule.not_allowed_inspection", **params)
+        raise StockRuleError("stock.rule.not_allowed", **params)
     if new is S.DEFECT:
         if reason not in set(DefectReason):
-            raise StockRuleError("不良の理由（print・photo・data_mismatch）を指定してください",
-                                 "give the defect reason: print, photo or data_mismatch")
+            raise StockRuleError("stock.rule.defect_reason")
         return Transition(cur, new, reason=str(reason))
     if new is S.RETURNED:
         if reason not in set(ReturnReason):
-            raise StockRuleError("返納の理由（deadline_passed・defect・cancelled）を指定してください",
-                                 "give the return reason: deadline_passed, defect or cancelled")
+            raise StockRuleError("stock.rule.return_reason")
         rr = ReturnReason(reason)
         if rr is ReturnReason.DEFECT and cur is not S.DEFECT:
-            raise StockRuleError("不良による返納は不良のカードだけです",
-                                 "only a card marked defect can be returned as defect")
+            raise StockRuleError("stock.rule.return_defect_only")
         if rr is ReturnReason.DEADLINE_PASSED:
             if cur not in AWAITING_HOLDER or deadline is None:
-                raise StockRuleError("通知書を発送していないカードに受取期限はありません",
-                                     "no receipt deadline: the notice was not mailed")
+                raise StockRuleError("stock.rule.no_deadline")
             if today <= deadline:
-                raise StockRuleError(f"受取期限（{deadline.isoformat()}）をまだ過ぎていません",
-                                     f"the receipt deadline ({deadline.isoformat()}) has not passed")
+                raise StockRuleError("stock.rule.deadline_not_passed", deadline=deadline.isoformat())
         return Transition(cur, new, reason=rr.value, leaves_shelf=True)
     if new is S.MAILED:
         check_mailing_date(mailed_on, today=today, application_date=application_date)
@@ -172,12 +185,11 @@ def plan_transition(
 
 def check_mailing_date(mailed_on: date | None, *, today: date, application_date: date | None = None) -> None:
     if mailed_on is None:
-        raise StockRuleError("発送日を指定してください", "give the mailing date")
+        raise StockRuleError("stock.rule.mailing_date_missing")
     if mailed_on > today + timedelta(days=MAIL_AHEAD_DAYS):
-        raise StockRuleError(f"発送日が先すぎます（{MAIL_AHEAD_DAYS}日以内）",
-                             f"mailing date too far ahead (at most {MAIL_AHEAD_DAYS} days)")
+        raise StockRuleError("stock.rule.mailing_date_ahead", days=MAIL_AHEAD_DAYS)
     if application_date is not None and mailed_on < application_date:
-        raise StockRuleError("発送日が申請日より前です", "mailing date is before the application date")
+        raise StockRuleError("stock.rule.mailing_before_application")
 
 
 # --- shelving ---------------------------------------------------------------------------------------
@@ -194,8 +206,7 @@ def free_boxes(occupied: Iterable[int], count: int) -> list[int]:
     n = 1
     while len(out) < count:
         if n > MAX_BOX:
-            raise StockRuleError(f"保管箱の番号が足りません（最大 {MAX_BOX} 箱）",
-                                 f"out of box numbers (at most {MAX_BOX} boxes)")
+            raise StockRuleError("stock.rule.out_of_boxes", max=MAX_BOX)
         if n not in taken:
             out.append(n)
         n += 1

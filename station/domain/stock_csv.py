@@ -54,6 +54,7 @@ from typing import Any
 
 from station.domain.barcodes import normalize_input
 from station.domain.card_record import CardRecord, NoticeType
+from station.domain.messages import Msg
 
 # --- the column set ---------------------------------------------------------------------------------
 
@@ -72,13 +73,12 @@ COLUMNS: tuple[str, ...] = (
     COL_MFG, COL_NOTICE, COL_APP_ID, COL_NAME, COL_BIRTH, COL_APP_DATE,
     COL_NOTICE_TYPE, COL_RENEWAL, COL_JUKI, COL_LOT,
 )
-COLUMN_EN = {
-    COL_MFG: "manufacturing number", COL_NOTICE: "notice number", COL_APP_ID: "application ID",
-    COL_NAME: "name (kana)", COL_BIRTH: "birth date", COL_APP_DATE: "application date",
-    COL_NOTICE_TYPE: "notice type", COL_RENEWAL: "renewal", COL_JUKI: "juki card", COL_LOT: "delivery lot",
+# Each column's catalog word (stock.column.<key>): the Japanese is the header itself, the English its name.
+COLUMN_KEY = {
+    COL_MFG: "manufacturing_no", COL_NOTICE: "notice_no", COL_APP_ID: "application_id", COL_NAME: "name_kana",
+    COL_BIRTH: "birth_date", COL_APP_DATE: "application_date", COL_NOTICE_TYPE: "notice_type",
+    COL_RENEWAL: "renewal", COL_JUKI: "juki_card", COL_LOT: "delivery_lot",
 }
-# Columns whose values are personal data: never echoed into a report.
-PERSONAL_COLUMNS = frozenset({COL_NAME, COL_BIRTH})
 # A file that carries the individual number is refused without reading that column (個人番号 is never read).
 FORBIDDEN_COLUMNS = ("個人番号", "マイナンバー")
 
@@ -149,14 +149,35 @@ def fast_check_digit(body: str) -> str:
 
 # --- the report --------------------------------------------------------------------------------------
 
+def words(msg: Msg, lang: str) -> str:
+    """The sentence of `msg` in `lang`; a parameter that is itself a Msg (a column's name, a date's reason)
+    is put in the same language. The catalog is read here, when someone reads the words, never by the rules."""
+    from station.messages import text
+
+    return text(msg.code, lang, **{k: words(v, lang) if isinstance(v, Msg) else v for k, v in msg.params.items()})
+
+
+def column_word(col: str) -> Msg:
+    """A column's name as words (its Japanese header is the file's own, its English name a catalog word)."""
+    return Msg.of(f"stock.column.{COLUMN_KEY[col]}")
+
+
 @dataclass(frozen=True)
 class RowProblem:
-    """One thing wrong in the file: line 1 is the header; ``column`` is "" for the whole row or file."""
+    """One thing wrong in the file: line 1 is the header; ``column`` is "" for the whole row or file.
+    `msg` says what, as a code of station/messages/*/stock.json."""
 
     line: int
     column: str
-    reason_ja: str
-    reason_en: str
+    msg: Msg
+
+    @property
+    def reason_ja(self) -> str:
+        return words(self.msg, "ja")
+
+    @property
+    def reason_en(self) -> str:
+        return words(self.msg, "en")
 
     def as_dict(self) -> dict[str, object]:
         return {"line": self.line, "column": self.column, "reason_ja": self.reason_ja, "reason_en": self.reason_en}
@@ -190,20 +211,26 @@ class ImportReport:
     def bad_lines(self) -> list[int]:
         return sorted({p.line for p in self.problems})
 
-    def add(self, line: int, column: str, reason_ja: str, reason_en: str) -> None:
-        self.problems.append(RowProblem(line, column, reason_ja, reason_en))
+    def add(self, line: int, column: str, code: str, /, **params: Any) -> None:
+        self.problems.append(RowProblem(line, column, Msg(code, params)))
 
     def sort(self) -> None:
         self.problems.sort(key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
 
     def summary_ja_en(self) -> tuple[str, str]:
-        n = len(self.bad_lines)
-        return (f"取り込めません: {self.row_count}行中{n}行に誤りがあります（1件も取り込んでいません）",
-                f"not imported: {n} of {self.row_count} rows are bad (nothing was imported)")
+        msg = Msg.of("stock.csv.rejected", n=len(self.bad_lines), rows=self.row_count)
+        return words(msg, "ja"), words(msg, "en")
 
 
 class StockFileError(ValueError):
-    """The file as a whole cannot be read (encoding, header)."""
+    """The file as a whole cannot be read (encoding, header): `msg` says why."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.msg = Msg(code, params)
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        return f"{words(self.msg, 'ja')} / {words(self.msg, 'en')}"
 
 
 # --- encodings ---------------------------------------------------------------------------------------
@@ -213,8 +240,7 @@ def detect_encoding(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise StockFileError("UTF-16 など対応していない文字コードです（UTF-8 か Shift_JIS で保存してください）",
-                             "unsupported encoding such as UTF-16 (save as UTF-8 or Shift_JIS)")
+        raise StockFileError("stock.csv.encoding_unsupported")
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -224,17 +250,14 @@ def detect_encoding(data: bytes) -> str:
         data.decode("cp932")
         return "cp932"
     except UnicodeDecodeError as e:
-        raise StockFileError(
-            f"文字コードを判別できません（UTF-8 でも Shift_JIS でもありません、{e.start}バイト目）",
-            f"cannot tell the encoding (neither UTF-8 nor Shift_JIS, at byte {e.start})",
-        ) from None
+        raise StockFileError("stock.csv.encoding_unknown", at=e.start) from None
 
 
 # --- values ------------------------------------------------------------------------------------------
 
 class _Bad(Exception):
-    def __init__(self, ja: str, en: str) -> None:
-        self.ja, self.en = ja, en
+    def __init__(self, code: str, **params: Any) -> None:
+        self.msg = Msg(code, params)
 
 
 def _ascii(v: str) -> str:
@@ -245,7 +268,7 @@ def _mk_date(y: int, m: int, d: int) -> date:
     try:
         return date(y, m, d)
     except ValueError:
-        raise _Bad("存在しない日付です", "no such date") from None
+        raise _Bad("stock.csv.date_no_such") from None
 
 
 def parse_date(text: str) -> date:
@@ -253,7 +276,7 @@ def parse_date(text: str) -> date:
     try:
         return _parse_date(text)
     except _Bad as b:
-        raise ValueError(f"{b.ja} / {b.en}") from None
+        raise ValueError(f"{words(b.msg, 'ja')} / {words(b.msg, 'en')}") from None
 
 
 def _parse_date(v: str) -> date:
@@ -272,14 +295,13 @@ def _parse_date(v: str) -> date:
         name, _abbr, start = ERAS[i]
         year_in_era = 1 if m.group(2) == "元" else int(m.group(2))
         if year_in_era < 1:
-            raise _Bad(f"{name}0年はありません", f"there is no year 0 of {name}")
+            raise _Bad("stock.csv.date_year_zero", era=name)
         d = _mk_date(start.year + year_in_era - 1, int(m.group(3)), int(m.group(4)))
         end = ERAS[i + 1][2] if i + 1 < len(ERAS) else None
         if d < start or (end is not None and d >= end):
-            raise _Bad(f"{name}の期間外の日付です", f"date outside the {name} era")
+            raise _Bad("stock.csv.date_outside_era", era=name)
         return d
-    raise _Bad("日付の形式が正しくありません（例: 2026-11-02、2026/11/2、令和8年11月2日、R8.11.2）",
-               "not a date (e.g. 2026-11-02, 2026/11/2, 令和8年11月2日, R8.11.2)")
+    raise _Bad("stock.csv.date_format", examples="2026-11-02, 2026/11/2, 令和8年11月2日, R8.11.2")
 
 
 def normalize_kana_name(v: str) -> str:
@@ -299,30 +321,29 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
         report.encoding = detect_encoding(data)
     except StockFileError as e:
         report.encoding = "unknown"
-        report.add(0, "", e.args[0], e.args[1])
+        report.problems.append(RowProblem(0, "", e.msg))
         return report
     text = data.decode(report.encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None:
-        report.add(1, "", "ファイルが空です", "the file is empty")
+        report.add(1, "", "stock.csv.empty")
         return report
     names = [unicodedata.normalize("NFKC", h).strip() for h in header]
     wanted = {unicodedata.normalize("NFKC", c): c for c in COLUMNS}
     index: dict[str, int] = {}
     for i, n in enumerate(names):
         if any(f in n for f in FORBIDDEN_COLUMNS):
-            report.add(1, header[i].strip(), "個人番号の列を含むファイルは取り込みません（その列を削除してください）",
-                       "a file with an individual-number column is refused (remove that column)")
+            report.add(1, header[i].strip(), "stock.csv.individual_number")
             return report
         if n in wanted:
             col = wanted[n]
             if col in index:
-                report.add(1, col, "見出しが重複しています", "duplicate header")
+                report.add(1, col, "stock.csv.header_duplicate")
             index[col] = i
     for col in COLUMNS:
         if col not in index:
-            report.add(1, col, f"見出し「{col}」がありません", f"header {col!r} ({COLUMN_EN[col]}) is missing")
+            report.add(1, col, "stock.csv.header_missing", header=col)
     if report.problems:
         return report
 
@@ -342,14 +363,13 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
                 continue
             report.row_count += 1
             if len(row) != width:
-                add(line, "", f"列の数が{len(row)}です（見出しは{width}列）",
-                    f"{len(row)} fields, the header has {width}")
+                add(line, "", "stock.csv.width", n=len(row), width=width)
                 continue
             vals = tuple(map(str.strip, pick(row)))
             if "" in vals:
                 for col, v in zip(COLUMNS, vals, strict=True):
                     if not v:
-                        add(line, col, f"{col}が空です", f"{COLUMN_EN[col]} is empty")
+                        add(line, col, "stock.csv.empty_value", col_name=column_word(col))
                 continue
             bad = False
             mfg, notice_v, app_id, name_v, birth_v, appd_v, type_v, ren_v, juki_v, lot = vals
@@ -357,11 +377,10 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
             if not mfg.isascii():
                 mfg = unicodedata.normalize("NFKC", mfg)
             if not (len(mfg) == 12 and mfg.isdigit() and mfg.isascii()):
-                add(line, COL_MFG, "製造管理番号は数字12桁です", "manufacturing number must be 12 digits")
+                add(line, COL_MFG, "stock.csv.mfg_format")
                 bad = True
             elif mfg in seen_mfg:
-                add(line, COL_MFG, f"製造管理番号が{seen_mfg[mfg]}行目と重複しています",
-                    f"manufacturing number duplicates line {seen_mfg[mfg]}")
+                add(line, COL_MFG, "stock.csv.mfg_duplicate", other=seen_mfg[mfg])
                 bad = True
             else:
                 seen_mfg[mfg] = line
@@ -369,20 +388,17 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
             notice = notice_v.upper() if notice_v.isascii() else normalize_input(notice_v)
             m = _NOTICE_FAST_RE.fullmatch(notice)
             if m is None:
-                add(line, COL_NOTICE, "交付通知書番号の形式が正しくありません（英数字3文字・ハイフン・数字6桁）",
-                    "notice number must be 3 letters/digits, a hyphen and 6 digits")
+                add(line, COL_NOTICE, "stock.csv.notice_format")
                 bad = True
             else:
                 prefix, digits = m.groups()
                 if _check_digit(prefix, digits) != _PLN[ord(digits[5])]:
-                    add(line, COL_NOTICE, "交付通知書番号のチェックディジットが一致しません",
-                        "notice number check digit does not match")
+                    add(line, COL_NOTICE, "stock.csv.notice_check_digit")
                     bad = True
                 else:
                     notice = f"{prefix}-{digits}"
                     if notice in seen_notice:
-                        add(line, COL_NOTICE, f"交付通知書番号が{seen_notice[notice]}行目と重複しています",
-                            f"notice number duplicates line {seen_notice[notice]}")
+                        add(line, COL_NOTICE, "stock.csv.notice_duplicate", other=seen_notice[notice])
                         bad = True
                     else:
                         seen_notice[notice] = line
@@ -390,13 +406,12 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
             if not (len(app_id) == 23 and app_id.isdigit() and app_id.isascii()):
                 app_id = _ascii(app_id).replace("-", "").replace(" ", "")
                 if _APP_ID_RE.fullmatch(app_id) is None:
-                    add(line, COL_APP_ID, "申請書IDは数字23桁です", "application ID must be 23 digits")
+                    add(line, COL_APP_ID, "stock.csv.app_id_format")
                     bad = True
             # name
             name = name_v if _CANON_KANA_RE.fullmatch(name_v) else normalize_kana_name(name_v)
             if len(name) > _NAME_MAX or _CANON_KANA_RE.fullmatch(name) is None:
-                add(line, COL_NAME, f"氏名（カナ）はカタカナ{_NAME_MAX}文字以内です",
-                    f"name must be katakana, at most {_NAME_MAX} characters")
+                add(line, COL_NAME, "stock.csv.name_format", max=_NAME_MAX)
                 bad = True
             # dates
             birth = dates.get(birth_v)
@@ -404,43 +419,41 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
                 try:
                     birth = dates[birth_v] = _parse_date(birth_v)
                 except _Bad as b:
-                    add(line, COL_BIRTH, f"生年月日: {b.ja}", f"birth date: {b.en}")
+                    add(line, COL_BIRTH, "stock.csv.birth_date_bad", reason=b.msg)
                     bad = True
             appd = dates.get(appd_v)
             if appd is None:
                 try:
                     appd = dates[appd_v] = _parse_date(appd_v)
                 except _Bad as b:
-                    add(line, COL_APP_DATE, f"申請日: {b.ja}", f"application date: {b.en}")
+                    add(line, COL_APP_DATE, "stock.csv.application_date_bad", reason=b.msg)
                     bad = True
             if appd is not None and today is not None and appd > today:
-                add(line, COL_APP_DATE, "申請日が未来の日付です", "application date is in the future")
+                add(line, COL_APP_DATE, "stock.csv.application_date_future")
                 bad = True
             if birth is not None and appd is not None and birth > appd:
-                add(line, COL_BIRTH, "生年月日が申請日より後です", "birth date is after the application date")
+                add(line, COL_BIRTH, "stock.csv.birth_after_application")
                 bad = True
             # kinds and flags
             ntype = _NOTICE_TYPE_IN.get(type_v) or _NOTICE_TYPE_IN.get(unicodedata.normalize("NFKC", type_v))
             if ntype is None:
-                add(line, COL_NOTICE_TYPE, "通知種別は「通知カード」か「個人番号通知書」です",
-                    "notice type must be 通知カード or 個人番号通知書")
+                add(line, COL_NOTICE_TYPE, "stock.csv.notice_type", card=NOTICE_TYPE_TEXT[NoticeType.NOTIFICATION_CARD],
+                    notice=NOTICE_TYPE_TEXT[NoticeType.NUMBER_NOTICE])
                 bad = True
             renewal = _FLAG_IN.get(ren_v)
             if renewal is None and (renewal := _FLAG_IN.get(_ascii(ren_v))) is None:
-                add(line, COL_RENEWAL, "更新は 0/1 または 無/有 で指定してください", "renewal must be 0/1 or 無/有")
+                add(line, COL_RENEWAL, "stock.csv.renewal_flag", flags="0/1, 無/有")
                 bad = True
             juki = _FLAG_IN.get(juki_v)
             if juki is None and (juki := _FLAG_IN.get(_ascii(juki_v))) is None:
-                add(line, COL_JUKI, "住基カードは 0/1 または 無/有 で指定してください",
-                    "juki card must be 0/1 or 無/有")
+                add(line, COL_JUKI, "stock.csv.juki_flag", flags="0/1, 無/有")
                 bad = True
             if lot in good_lots:
                 pass
             elif not lot.isascii():
                 lot = unicodedata.normalize("NFKC", lot)
             if lot not in good_lots and _LOT_RE.fullmatch(lot) is None:
-                add(line, COL_LOT, "納品ロットは英数字・-・_ の32文字以内です",
-                    "delivery lot must be 1-32 letters, digits, '-' or '_'")
+                add(line, COL_LOT, "stock.csv.lot_format")
                 bad = True
             if bad:
                 continue
@@ -448,9 +461,9 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
             rows.append((mfg, notice, app_id, name, birth, appd, ntype, renewal, juki, lot))
             lines.append(line)
     except csv.Error as e:
-        add(reader.line_num, "", f"CSVの書式が正しくありません（{e}）", f"malformed CSV ({e})")
+        add(reader.line_num, "", "stock.csv.malformed", error=str(e))
     if report.row_count == 0 and not report.problems:
-        add(2, "", "データ行がありません", "the file has no data rows")
+        add(2, "", "stock.csv.no_rows")
     report.sort()
     return report
 

@@ -43,7 +43,10 @@ def text(code: str | Msg, lang: str = DEFAULT_LANG, /, **params: object) -> str:
     template = catalog(lang).get(code)
     if template is None:  # a missing word is a bug, but a clerk must still read something
         return code
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    # a parameter that is itself a message (a weekday, a step's name) is said in the same language
+    return template.format(**{k: text(v, lang) if isinstance(v, Msg) else v for k, v in params.items()})
 
 
 def both(code: str | Msg, /, **params: object) -> tuple[str, str]:

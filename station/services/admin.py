@@ -8,6 +8,10 @@ the other daemons reload and the screens refresh.
 
 What stays in the file (needs a restart): category codes, names and prefixes, the counters themselves,
 opening hours, devices — changing those under a running queue would renumber or orphan tickets.
+
+Each change commits through the unit of work with its audit entry and its ConfigChanged event; the SQL
+is in `station.store.admin_repo`, the views in `station.services.admin_views`, the words in
+`station/messages/*/admin.json`.
 """
 
 from __future__ import annotations
@@ -19,30 +23,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
 from station.config import StationSettings
-from station.domain.calendar import BusinessCalendar, business_date
+from station.domain.calendar import BusinessCalendar, business_date, hours_on
 from station.events import ConfigChanged, Envelope, EventBus
-from station.services.audit import Actor, record
+from station.messages import text
+from station.services.admin_views import AdminConfigView, CalendarDayView, CategoryConfigView, CounterConfigView
+from station.services.audit import Actor
 from station.services.errors import Invalid, NotFound
-from station.store.models_admin import CalendarOverride, CategoryOverride, CounterOverride
+from station.store import admin_repo as repo
+from station.store.uow import Change, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 DAY_KINDS = ("closed", "holiday_opening", "normal")
-DAY_KIND_JA = {"closed": "閉庁日", "holiday_opening": "休日開庁日", "normal": "通常開庁"}
 MAX_DAYS_AHEAD = 2 * 366  # the city plans a year or two ahead; further is a typing mistake
-
-
-@dataclass(frozen=True)
-class CalendarDay:
-    day: date
-    kind: str
-    source: str  # "file" or "admin"
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +73,8 @@ class AdminService:
         self.sessions = sessions
         self.clock = clock
         self.bus = bus
+        self.uow = UnitOfWork(sessions, bus)
+        self.calendar = calendar  # the one in force (file + overrides), for the hours shown beside a date
         self.file = FileDefaults.capture(settings, calendar)
         self._on_calendar = on_calendar
         self._lock = threading.Lock()
@@ -86,11 +85,10 @@ class AdminService:
         """Read every override and apply it over the file's values (all of them, so a removed override
         goes back to the file)."""
         with self.sessions() as s:
-            days = s.scalars(select(CalendarOverride)).all()
-            counters = {o.counter_id: o.categories for o in s.scalars(select(CounterOverride))}
-            cats = {o.code: (o.cutoff_minutes, o.default_service_minutes) for o in s.scalars(select(CategoryOverride))}
+            found = repo.load(s)
+        counters, cats = found.counters, found.categories
         with self._lock:
-            self._apply_calendar({d.day: d.kind for d in days})
+            self._apply_calendar({day: kind for day, (kind, _note) in found.days.items()})
             known = {c.code for c in self.settings.categories}
             for counter in self.settings.counters:
                 chosen = self.file.counters[counter.id]
@@ -117,8 +115,8 @@ class AdminService:
                 closed.add(day)
             elif kind == "holiday_opening":
                 holiday.add(day)
-        self._on_calendar(dataclasses.replace(base, closed_dates=frozenset(closed),
-                                              holiday_openings=frozenset(holiday)))
+        self.calendar = dataclasses.replace(base, closed_dates=frozenset(closed), holiday_openings=frozenset(holiday))
+        self._on_calendar(self.calendar)
 
     def _on_event(self, env: Envelope) -> None:
         if isinstance(env.event, ConfigChanged):
@@ -127,90 +125,104 @@ class AdminService:
             except Exception:  # the database is away: keep the last configuration, the next change retries
                 log.exception("could not reload the admin configuration")
 
-    def _changed(self, what: str) -> None:
-        self.reload()  # this daemon answers with the new values before the event comes back
-        self.bus.publish(ConfigChanged(at=self.clock.now(), what=what))
+    def _changed(self, ch: Change, what: str) -> None:
+        """Announce the change with it, and apply it here right after the commit: this daemon answers
+        with the new values before the event comes back from the others."""
+        ch.publish(ConfigChanged(at=self.clock.now(), what=what))
+        ch.then(self.reload)
+
+    # views ----------------------------------------------------------------------------------------
+    def _day_view(self, day: date, kind: str, source: str, note: str = "") -> CalendarDayView:
+        h = hours_on(self.calendar, day)
+        hours = text("admin.hours_closed", "ja") if h is None else \
+            f"{h.opens.strftime('%H:%M')}–{h.closes.strftime('%H:%M')}"
+        return CalendarDayView(date=day, kind=kind, kind_ja=text(f"admin.day_kind.{kind}", "ja"), source=source,
+                               note=note, hours=hours)
+
+    def config(self) -> AdminConfigView:
+        """What the admin screen can change, with what the config file says beside it (dates from today on)."""
+        s = self.settings
+        default_cutoff = s.calendar.default_cutoff_minutes
+        return AdminConfigView(
+            default_cutoff_minutes=default_cutoff,
+            calendar=self.calendar_days(since=business_date(self.clock.now())),
+            counters=[CounterConfigView(id=c.id, name_ja=c.name_ja, name_en=c.name_en, categories=c.categories,
+                                        file_categories=self.file.counters[c.id]) for c in s.counters],
+            categories=[CategoryConfigView(
+                code=c.code, prefix=c.prefix, name_ja=c.name_ja, name_en=c.name_en, cutoff_minutes=c.cutoff_minutes,
+                # the same rule as QueueService.cutoff_minutes: a category without its own uses the office's
+                effective_cutoff_minutes=c.cutoff_minutes if c.cutoff_minutes is not None else default_cutoff,
+                default_service_minutes=c.default_service_minutes,
+                changed=(c.cutoff_minutes, c.default_service_minutes) != self.file.categories[c.code],
+            ) for c in s.categories],
+        )
 
     # calendar ---------------------------------------------------------------------------------------
-    def calendar_days(self, since: date | None = None) -> list[CalendarDay]:
+    def calendar_days(self, since: date | None = None) -> list[CalendarDayView]:
         """Every listed date (file and admin) from `since` on, the admin's entry winning, in date order."""
-        out: dict[date, CalendarDay] = {}
+        out: dict[date, tuple[str, str, str]] = {}
         for d in self.file.calendar.closed_dates:
-            out[d] = CalendarDay(d, "closed", "file")
+            out[d] = ("closed", "file", "")
         for d in self.file.calendar.holiday_openings:
-            out[d] = CalendarDay(d, "holiday_opening", "file")
+            out[d] = ("holiday_opening", "file", "")
         with self.sessions() as s:
-            for o in s.scalars(select(CalendarOverride)):
-                out[o.day] = CalendarDay(o.day, o.kind, "admin", o.note)
-        return sorted((d for d in out.values() if since is None or d.day >= since), key=lambda c: c.day)
+            for d, (kind, note) in repo.calendar_days(s).items():
+                out[d] = (kind, "admin", note)
+        return [self._day_view(d, *v) for d, v in sorted(out.items()) if since is None or d >= since]
 
-    def set_day(self, day: date, kind: str, note: str, actor: Actor) -> CalendarDay:
+    def set_day(self, day: date, kind: str, note: str, actor: Actor) -> CalendarDayView:
         """Mark a date closed, a holiday opening, or a normal day (undoing the file's entry)."""
         today = business_date(self.clock.now())
         if kind not in DAY_KINDS:
-            raise Invalid(f"日の種類「{kind}」はありません（closed / holiday_opening / normal）",
-                          f"unknown day kind {kind!r} (closed, holiday_opening, normal)", field="kind")
+            raise Invalid("admin.unknown_day_kind", params={"kind": kind}, field="kind")
         if day < today:
-            raise Invalid(f"過去の日付（{day.isoformat()}）は変更できません",
-                          f"{day.isoformat()} is in the past and cannot be changed", field="day")
+            raise Invalid("admin.day_in_past", params={"day": day.isoformat()}, field="day")
         if day > today + timedelta(days=MAX_DAYS_AHEAD):
-            raise Invalid(f"{day.isoformat()} は先すぎます（2年以内の日付を指定してください）",
-                          f"{day.isoformat()} is too far ahead (within two years)", field="day")
+            raise Invalid("admin.day_too_far", params={"day": day.isoformat()}, field="day")
         weekend = day.weekday() >= 5
         if kind == "normal" and weekend:
-            raise Invalid("土曜・日曜は通常開庁にできません（休日開庁日を選んでください）",
-                          "a Saturday or Sunday cannot be a normal day; choose holiday opening", field="kind")
+            raise Invalid("admin.weekend_not_normal", field="kind")
         if kind == "holiday_opening" and not weekend and day not in self.file.calendar.closed_dates:
-            raise Invalid("休日開庁日にできるのは土日・祝日（閉庁日）だけです",
-                          "only a weekend day or a listed closed day can be a holiday opening", field="kind")
+            raise Invalid("admin.holiday_opening_weekday", field="kind")
         note = note.strip()
         if len(note) > 200:
-            raise Invalid("メモは200文字までです", "the note is at most 200 characters", field="note")
+            raise Invalid("admin.note_too_long", field="note")
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            row = s.get(CalendarOverride, day)
-            if row is None:
-                s.add(CalendarOverride(day=day, kind=kind, note=note, updated_by=actor.name, updated_at=now))
-            else:
-                row.kind, row.note, row.updated_by, row.updated_at = kind, note, actor.name, now
-            record(s, now, actor, "admin.calendar_set", target=day.isoformat(), detail=kind)
-        self._changed("calendar")
-        return CalendarDay(day, kind, "admin", note)
+        with self.uow.change() as ch:
+            repo.set_day(ch.session, day, kind, note, actor.name, now)
+            ch.audit(now, actor, "admin.calendar_set", target=day.isoformat(), detail=kind)
+            self._changed(ch, "calendar")
+        return self._day_view(day, kind, "admin", note)
 
     def clear_day(self, day: date, actor: Actor) -> None:
         """Remove the admin's entry for a date: the calendar file's value applies again."""
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            gone = s.execute(delete(CalendarOverride).where(CalendarOverride.day == day)).rowcount
-            if not gone:
-                raise NotFound(f"{day.isoformat()} に管理画面での変更はありません",
-                               f"no admin change on {day.isoformat()}")
-            record(s, now, actor, "admin.calendar_clear", target=day.isoformat())
-        self._changed("calendar")
+        with self.uow.change() as ch:
+            if not repo.clear_day(ch.session, day):
+                raise NotFound("admin.no_change_on_day", params={"day": day.isoformat()})
+            ch.audit(now, actor, "admin.calendar_clear", target=day.isoformat())
+            self._changed(ch, "calendar")
 
     # counters ---------------------------------------------------------------------------------------
     def set_counter_categories(self, counter_id: int, categories: list[str], actor: Actor) -> list[str]:
         """Which categories a counter calls from; a called visitor keeps their counter either way."""
         if counter_id not in self.file.counters:
-            raise NotFound(f"{counter_id}番窓口はありません", f"no counter {counter_id}")
+            raise NotFound("admin.unknown_counter", params={"counter_id": counter_id})
         known = [c.code for c in self.settings.categories]
         codes = list(dict.fromkeys(c.strip() for c in categories if c.strip()))
         if not codes:
-            raise Invalid("窓口には受付区分を1つ以上選んでください", "a counter must serve at least one category",
-                          field="categories")
+            raise Invalid("admin.counter_needs_category", field="categories")
         unknown = [c for c in codes if c not in known]
         if unknown:
-            raise Invalid(f"未定義の受付区分です: {', '.join(unknown)}（{', '.join(known)}）",
-                          f"unknown categories: {', '.join(unknown)} (known: {', '.join(known)})", field="categories")
+            raise Invalid("admin.unknown_categories", params={"unknown": ", ".join(unknown), "known": ", ".join(known)},
+                          field="categories")
         codes.sort(key=known.index)
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            s.execute(delete(CounterOverride).where(CounterOverride.counter_id == counter_id))
-            if codes != self.file.counters[counter_id]:
-                s.add(CounterOverride(counter_id=counter_id, categories=",".join(codes), updated_by=actor.name,
-                                      updated_at=now))
-            record(s, now, actor, "admin.counter_categories", target=f"counter:{counter_id}", detail=",".join(codes))
-        self._changed("counters")
+        with self.uow.change() as ch:
+            repo.set_counter_categories(ch.session, counter_id, codes if codes != self.file.counters[counter_id]
+                                        else None, actor.name, now)
+            ch.audit(now, actor, "admin.counter_categories", target=f"counter:{counter_id}", detail=",".join(codes))
+            self._changed(ch, "counters")
         return codes
 
     # categories -------------------------------------------------------------------------------------
@@ -219,20 +231,16 @@ class AdminService:
         """A category's dispenser cut-off (minutes before closing; None = office default) and the service
         time assumed for waiting estimates until today's own cases give a measured one."""
         if code not in self.file.categories:
-            raise NotFound(f"受付区分「{code}」はありません", f"no category {code!r}")
+            raise NotFound("admin.unknown_category", params={"code": code})
         if cutoff_minutes is not None and not 0 <= cutoff_minutes <= 240:
-            raise Invalid("締切は閉庁の0〜240分前で指定してください", "cut-off must be 0–240 minutes before closing",
-                          field="cutoff_minutes")
+            raise Invalid("admin.cutoff_range", field="cutoff_minutes")
         if not 0 < default_service_minutes <= 120:
-            raise Invalid("標準の対応時間は0より大きく120分以下で指定してください",
-                          "service time must be more than 0 and at most 120 minutes", field="default_service_minutes")
+            raise Invalid("admin.service_time_range", field="default_service_minutes")
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            s.execute(delete(CategoryOverride).where(CategoryOverride.code == code))
-            if (cutoff_minutes, default_service_minutes) != self.file.categories[code]:
-                s.add(CategoryOverride(code=code, cutoff_minutes=cutoff_minutes,
-                                       default_service_minutes=default_service_minutes, updated_by=actor.name,
-                                       updated_at=now))
-            record(s, now, actor, "admin.category", target=f"category:{code}",
-                   detail=f"cutoff={cutoff_minutes} service={default_service_minutes}")
-        self._changed("categories")
+        values = (cutoff_minutes, default_service_minutes)
+        with self.uow.change() as ch:
+            repo.set_category(ch.session, code, values if values != self.file.categories[code] else None,
+                              actor.name, now)
+            ch.audit(now, actor, "admin.category", target=f"category:{code}",
+                     detail=f"cutoff={cutoff_minutes} service={default_service_minutes}")
+            self._changed(ch, "categories")

@@ -1,48 +1,12 @@
-"""The audit log: who did what, when, from where. Callers pass ids and numbers, never personal data."""
+"""The audit log: who did what, when, from where. Callers pass ids and numbers, never personal data.
+
+`record` writes in the caller's transaction (most services use `Change.audit` instead); the SQL is in
+`station/store/audit_repo.py` and the actor in `station/domain/actor.py`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from station.domain.actor import Actor
+from station.store.audit_repo import record
 
-from sqlalchemy import Connection
-from sqlalchemy import insert as sql_insert
-from sqlalchemy.orm import Session
-
-from station.store.models import AuditEntry
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a user, a device or the system, and from which client address."""
-
-    name: str
-    client: str = ""
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls("system")
-
-
-_INSERT = sql_insert(AuditEntry)
-
-
-def record(
-    tx: Session | Connection,
-    at: datetime,
-    actor: Actor,
-    action: str,
-    target: str = "",
-    detail: str = "",
-    ticket_id: int | None = None,
-) -> None:
-    """Add an entry in the caller's transaction, so the change and its record commit together.
-
-    `tx` is the caller's Session, or — on hot paths that write through the transaction's connection
-    without the ORM's unit of work — that Connection."""
-    row = {"at": at, "actor": actor.name, "action": action, "target": target, "detail": detail,
-           "client": actor.client, "ticket_id": ticket_id}
-    if isinstance(tx, Connection):
-        tx.execute(_INSERT, row)
-    else:
-        tx.add(AuditEntry(**row))
+__all__ = ["Actor", "record"]

@@ -17,6 +17,9 @@
 - Audit: login, logout, failed and refused logins, user and token creation, with the same `Actor`
   as every other change. Never a password, a token or a typed-in name that matches no user (it may be
   a password typed into the wrong field).
+
+The SQL is in station.store.auth_repo (and audit reads in station.store.audit_repo); every write commits
+through the unit of work with its audit entry. The read models are pydantic: the API returns them as they are.
 """
 
 from __future__ import annotations
@@ -26,12 +29,10 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,11 +40,24 @@ from station.clock import Clock
 from station.config import StationSettings
 from station.domain import roles
 from station.domain.timezone import TOKYO
-from station.services import audit
+from station.events import EventBus
 from station.services.audit import Actor
-from station.services.errors import Conflict, Invalid, NotFound, ServiceError
-from station.store.models import AuditEntry, Ticket
-from station.store.models_auth import ApiToken, AuthSession, LoginFailure, User
+from station.services.auth_views import (
+    AuditView,
+    Forbidden,
+    LoginResult,
+    MeView,
+    Principal,
+    TicketScope,
+    TokenView,
+    TooManyAttempts,
+    Unauthorized,
+    UserView,
+)
+from station.services.errors import Conflict, Invalid, NotFound
+from station.store import audit_repo, auth_repo
+from station.store.models_auth import ApiToken, AuthSession, User
+from station.store.uow import UnitOfWork
 
 AUTH_CACHE_SECONDS = 2.0  # how long a looked-up token or session is trusted without asking the database
 AUTH_CACHE_MAX = 1000  # entries; past this the cache starts again (only real tokens and sessions get in)
@@ -70,80 +84,8 @@ def cheap_hasher() -> PasswordHasher:
 
 
 DEMO_NAMES = frozenset(d[0] for d in DEMO_USERS)
-
-
-class Unauthorized(ServiceError):
-    status_code = 401
-
-
-class Forbidden(ServiceError):
-    status_code = 403
-
-
-class TooManyAttempts(ServiceError):
-    status_code = 429
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a logged-in user (via="session") or an API token (via="token").
-
-    `name` is what the audit log records as the actor (web/deps.get_actor reads it)."""
-
-    name: str
-    role: str
-    counter_id: int | None
-    via: str
-    csrf_token: str = ""
-    expires_at: datetime | None = None
-
-    def can(self, permission: roles.Permission | str) -> bool:
-        return roles.allowed(self.role, permission)
-
-
-@dataclass(frozen=True)
-class UserView:
-    id: int
-    name: str
-    role: str
-    counter_id: int | None
-    active: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class TokenView:
-    id: int
-    name: str
-    role: str
-    counter_id: int | None
-    created_at: datetime
-    revoked: bool
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    session_secret: str
-    principal: Principal
-
-
-@dataclass(frozen=True)
-class AuditView:
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    detail: str
-    client: str
-    ticket_id: int | None
-
-
-@dataclass(frozen=True)
-class TicketScope:
-    counter_id: int | None
-    target_counter_id: int | None
-    category: str
+__all__ = ["AUTH_CACHE_SECONDS", "DEMO_USERS", "AuditView", "AuthService", "Forbidden", "LoginResult", "MeView",
+           "Principal", "TicketScope", "TokenView", "TooManyAttempts", "Unauthorized", "UserView", "cheap_hasher"]
 
 
 def _sha256(value: str) -> str:
@@ -156,16 +98,16 @@ def _client(value: str) -> str:
 
 class AuthService:
     def __init__(self, settings: StationSettings, sessions: sessionmaker[Session], clock: Clock,
-                 hasher: PasswordHasher | None = None) -> None:
+                 hasher: PasswordHasher | None = None, uow: UnitOfWork | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
         self.hasher = hasher or PasswordHasher()
+        self.uow = uow or UnitOfWork(sessions, EventBus())  # no events of its own
         self._dummy_hash: str | None = None
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._cache_lock = threading.Lock()
-        bind = sessions.kw.get("bind")
-        self._cache_on = getattr(getattr(bind, "dialect", None), "name", "") == "postgresql"
+        self._cache_on = auth_repo.is_pg(sessions.kw.get("bind"))
 
     # --- the lookup cache ------------------------------------------------------------------------
     def _cached(self, key: str) -> Principal | None:
@@ -198,24 +140,21 @@ class AuthService:
     # --- validation ------------------------------------------------------------------------------
     def _check_name(self, name: str) -> str:
         if not NAME_RE.match(name or ""):
-            raise Invalid("ユーザー名は半角英数字と _ . @ - で64文字以内にしてください",
-                          "user names are 1–64 characters of A–Z, a–z, 0–9, _ . @ -")
+            raise Invalid("auth.name_invalid")
         return name
 
     def _check_role_counter(self, role: str, counter_id: int | None) -> roles.Role:
         try:
             r = roles.parse_role(role)
-        except ValueError as e:
-            ja, _, en = str(e).partition(" / ")
-            raise Invalid(ja, en) from e
+        except roles.UnknownRole as e:
+            raise Invalid(e.msg) from e
         if counter_id is not None and self.settings.counter(counter_id) is None:
-            raise NotFound(f"{counter_id}番窓口はありません", f"no counter {counter_id}")
+            raise NotFound("auth.no_counter", params={"counter": counter_id})
         return r
 
     def _check_password(self, password: str) -> None:
         if len(password or "") < MIN_PASSWORD:
-            raise Invalid(f"パスワードは{MIN_PASSWORD}文字以上にしてください",
-                          f"passwords need at least {MIN_PASSWORD} characters")
+            raise Invalid("auth.password_short", params={"n": MIN_PASSWORD})
 
     # --- users -----------------------------------------------------------------------------------
     def add_user(self, name: str, role: str, password: str, counter_id: int | None = None,
@@ -225,33 +164,30 @@ class AuthService:
         self._check_password(password)
         pw_hash = (hasher or self.hasher).hash(password)
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            if s.scalar(select(User.id).where(User.name == name)) is not None:
-                raise Conflict(f"ユーザー「{name}」は既にあります", f"user {name!r} already exists")
-            u = User(name=name, role=r.value, counter_id=counter_id, password_hash=pw_hash, active=True,
-                     created_at=now)
-            s.add(u)
-            s.flush()
-            audit.record(s, now, actor or Actor("cli"), "user.add", name,
-                         f"role={r.value} counter={counter_id}")
+        with self.uow.change() as ch:
+            if auth_repo.user_exists(ch.session, name):
+                raise Conflict("auth.user_exists", params={"name": name})
+            u = auth_repo.add(ch.session, User(name=name, role=r.value, counter_id=counter_id,
+                                               password_hash=pw_hash, active=True, created_at=now))
+            ch.audit(now, actor or Actor("cli"), "user.add", name, f"role={r.value} counter={counter_id}")
             return self._user_view(u)
 
     def set_password(self, name: str, password: str, actor: Actor | None = None) -> None:
         self._check_password(password)
         pw_hash = self.hasher.hash(password)
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            u = s.scalars(select(User).where(User.name == name)).first()
+        with self.uow.change() as ch:
+            u = auth_repo.user_by_name(ch.session, name)
             if u is None:
-                raise NotFound(f"ユーザー「{name}」はありません", f"no user {name!r}")
+                raise NotFound("auth.no_user", params={"name": name})
             u.password_hash = pw_hash
-            s.execute(delete(AuthSession).where(AuthSession.user_id == u.id))  # log out everywhere
-            audit.record(s, now, actor or Actor("cli"), "user.password", name)
+            auth_repo.drop_sessions_of(ch.session, u.id)  # log out everywhere
+            ch.audit(now, actor or Actor("cli"), "user.password", name)
         self.forget_logins()
 
     def list_users(self) -> list[UserView]:
         with self.sessions() as s:
-            return [self._user_view(u) for u in s.scalars(select(User).order_by(User.name))]
+            return [self._user_view(u) for u in auth_repo.users(s)]
 
     @staticmethod
     def _user_view(u: User) -> UserView:
@@ -261,7 +197,7 @@ class AuthService:
     def ensure_demo_users(self) -> list[str]:
         """Simulator mode: create the demo users that do not exist yet (names returned)."""
         with self.sessions() as s:
-            existing = set(s.scalars(select(User.name)))
+            existing = auth_repo.user_names(s)
         made = []
         for name, role, counter, password in DEMO_USERS:
             if name in existing or (counter is not None and self.settings.counter(counter) is None):
@@ -282,34 +218,31 @@ class AuthService:
         r = self._check_role_counter(role, counter_id)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            if s.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
-                raise Conflict(f"トークン「{name}」は既にあります", f"token {name!r} already exists")
-            t = ApiToken(name=name, role=r.value, counter_id=counter_id, token_hash=_sha256(secret),
-                         created_at=now)
-            s.add(t)
-            s.flush()
-            audit.record(s, now, actor or Actor("cli"), "token.create", name,
-                         f"role={r.value} counter={counter_id}")
+        with self.uow.change() as ch:
+            if auth_repo.token_exists(ch.session, name):
+                raise Conflict("auth.token_exists", params={"name": name})
+            t = auth_repo.add(ch.session, ApiToken(name=name, role=r.value, counter_id=counter_id,
+                                                   token_hash=_sha256(secret), created_at=now))
+            ch.audit(now, actor or Actor("cli"), "token.create", name, f"role={r.value} counter={counter_id}")
             view = TokenView(id=t.id, name=t.name, role=t.role, counter_id=t.counter_id, created_at=now,
                              revoked=False)
         return view, secret
 
     def revoke_token(self, name: str, actor: Actor | None = None) -> None:
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            t = s.scalars(select(ApiToken).where(ApiToken.name == name)).first()
+        with self.uow.change() as ch:
+            t = auth_repo.token_by_name(ch.session, name)
             if t is None:
-                raise NotFound(f"トークン「{name}」はありません", f"no token {name!r}")
+                raise NotFound("auth.no_token", params={"name": name})
             t.revoked_at = now
-            audit.record(s, now, actor or Actor("cli"), "token.revoke", name)
+            ch.audit(now, actor or Actor("cli"), "token.revoke", name)
         self.forget_logins()
 
     def list_tokens(self) -> list[TokenView]:
         with self.sessions() as s:
             return [TokenView(id=t.id, name=t.name, role=t.role, counter_id=t.counter_id,
                               created_at=t.created_at, revoked=t.revoked_at is not None)
-                    for t in s.scalars(select(ApiToken).order_by(ApiToken.name))]
+                    for t in auth_repo.tokens(s)]
 
     def principal_from_token(self, secret: str) -> Principal | None:
         if not secret.startswith(TOKEN_PREFIX):
@@ -319,7 +252,7 @@ class AuthService:
         if cached is not None:
             return cached
         with self.sessions() as s:
-            t = s.scalars(select(ApiToken).where(ApiToken.token_hash == key[2:])).first()
+            t = auth_repo.token_by_hash(s, key[2:])
             if t is None or t.revoked_at is not None:
                 return None
             p = Principal(name=f"token:{t.name}", role=t.role, counter_id=t.counter_id, via="token")
@@ -343,21 +276,15 @@ class AuthService:
         key = _sha256((name or "").strip().lower())
         window_start = now - timedelta(minutes=sec.login_window_minutes)
         with self.sessions() as s:
-            failures = s.scalar(select(func.count()).select_from(LoginFailure).where(
-                LoginFailure.name_hash == key, LoginFailure.client == client, LoginFailure.at > window_start,
-            )) or 0
-            user = s.scalars(select(User).where(User.name == name)).first()
+            failures = auth_repo.failures_since(s, key, client, window_start)
+            user = auth_repo.user_by_name(s, name)
         known = user is not None and user.active
         shown = user.name if user is not None else "(unknown)"
         if failures >= sec.login_max_failures:
-            with self.sessions.begin() as s:
-                audit.record(s, now, Actor(shown, client), "auth.login_refused", shown, "reason=rate_limited")
-            raise TooManyAttempts(
-                f"ログインの失敗が続いたため、{sec.login_window_minutes}分ほどログインできません。"
-                "しばらく待ってからやり直すか、管理者に連絡してください",
-                f"too many failed logins: wait {sec.login_window_minutes} minutes or ask an administrator",
-                retry_after_s=sec.login_window_minutes * 60,
-            )
+            with self.uow.change() as ch:
+                ch.audit(now, Actor(shown, client), "auth.login_refused", shown, "reason=rate_limited")
+            raise TooManyAttempts("auth.too_many_attempts", params={"minutes": sec.login_window_minutes},
+                                  retry_after_s=sec.login_window_minutes * 60)
         ok = False
         if known:
             assert user is not None
@@ -369,38 +296,36 @@ class AuthService:
             self._verify_dummy(password or "")
         if not ok:
             reason = "bad_password" if known else ("inactive" if user is not None else "unknown_user")
-            with self.sessions.begin() as s:
-                s.execute(delete(LoginFailure).where(LoginFailure.at <= window_start))
-                s.add(LoginFailure(name_hash=key, client=client, at=now))
-                audit.record(s, now, Actor(shown, client), "auth.login_failed", shown, f"reason={reason}")
-            raise Unauthorized("ユーザー名またはパスワードが違います", "wrong user name or password")
+            with self.uow.change() as ch:
+                auth_repo.add_failure(ch.session, key, client, now, window_start)
+                ch.audit(now, Actor(shown, client), "auth.login_failed", shown, f"reason={reason}")
+            raise Unauthorized("auth.wrong_login")
         assert user is not None
         role = roles.Role(user.role)
         bound = user.counter_id if user.counter_id is not None else counter_id
         if roles.needs_counter(role):
             if bound is None:
-                raise Invalid("窓口を選んでからログインしてください", "choose your counter to log in")
+                raise Invalid("auth.choose_counter")
             if user.counter_id is not None and counter_id is not None and counter_id != user.counter_id:
-                raise Forbidden(f"このユーザーは{user.counter_id}番窓口の担当です",
-                                f"this user works at counter {user.counter_id}")
+                raise Forbidden("auth.other_counter", params={"counter": user.counter_id})
             if self.settings.counter(bound) is None:
-                raise NotFound(f"{bound}番窓口はありません", f"no counter {bound}")
+                raise NotFound("auth.no_counter", params={"counter": bound})
         elif not roles.allowed(role, roles.Permission.QUEUE_OPERATE):
             bound = None
         secret = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         expires = now + timedelta(minutes=sec.session_minutes)
-        with self.sessions.begin() as s:
-            s.execute(delete(AuthSession).where(AuthSession.expires_at <= now))
-            s.execute(delete(LoginFailure).where(LoginFailure.name_hash == key, LoginFailure.client == client))
-            s.add(AuthSession(id_hash=_sha256(secret), user_id=user.id, csrf_token=csrf, counter_id=bound,
-                              client=client, created_at=now, expires_at=expires))
+        with self.uow.change() as ch:
+            s = ch.session
+            auth_repo.drop_expired_sessions(s, now)
+            auth_repo.clear_failures(s, key, client)
+            auth_repo.add(s, AuthSession(id_hash=_sha256(secret), user_id=user.id, csrf_token=csrf,
+                                         counter_id=bound, client=client, created_at=now, expires_at=expires))
             if self.hasher.check_needs_rehash(user.password_hash) and user.name not in DEMO_NAMES:
-                row = s.get(User, user.id)
+                row = auth_repo.get_user(s, user.id)
                 if row is not None:
                     row.password_hash = self.hasher.hash(password)
-            audit.record(s, now, Actor(user.name, client), "auth.login", user.name,
-                         f"role={role.value} counter={bound}")
+            ch.audit(now, Actor(user.name, client), "auth.login", user.name, f"role={role.value} counter={bound}")
         return LoginResult(secret, Principal(name=user.name, role=role.value, counter_id=bound, via="session",
                                              csrf_token=csrf, expires_at=expires))
 
@@ -413,10 +338,7 @@ class AuthService:
             return cached
         now = self.clock.now()
         with self.sessions() as s:
-            row = s.execute(
-                select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-                .where(AuthSession.id_hash == key[2:])
-            ).first()
+            row = auth_repo.session_with_user(s, key[2:])
             if row is None:
                 return None
             sess, user = row
@@ -429,10 +351,10 @@ class AuthService:
 
     def logout(self, secret: str, actor: Actor) -> bool:
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            n = s.execute(delete(AuthSession).where(AuthSession.id_hash == _sha256(secret))).rowcount
+        with self.uow.change() as ch:
+            n = auth_repo.drop_session(ch.session, _sha256(secret))
             if n:
-                audit.record(s, now, actor, "auth.logout", actor.name)
+                ch.audit(now, actor, "auth.logout", actor.name)
         self.forget_logins()
         return bool(n)
 
@@ -441,9 +363,8 @@ class AuthService:
         if not 0 < ticket_id < 2**31:
             return None
         with self.sessions() as s:
-            row = s.execute(select(Ticket.counter_id, Ticket.target_counter_id, Ticket.category)
-                            .where(Ticket.id == ticket_id)).first()
-        return TicketScope(row[0], row[1], row[2]) if row else None
+            row = auth_repo.ticket_scope(s, ticket_id)
+        return TicketScope(*row) if row else None
 
     # --- audit log -------------------------------------------------------------------------------
     def audit_entries(self, day: date | None = None, actor: str | None = None, action: str | None = None,
@@ -451,14 +372,7 @@ class AuthService:
         """Entries of one day in Tokyo (default today), newest first; `action` matches a prefix."""
         day = day or self.clock.now().astimezone(TOKYO).date()
         start = datetime(day.year, day.month, day.day, tzinfo=TOKYO)
-        stmt = select(AuditEntry).where(AuditEntry.at >= start, AuditEntry.at < start + timedelta(days=1))
-        if actor:
-            stmt = stmt.where(AuditEntry.actor == actor)
-        if action:
-            esc = action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(AuditEntry.action.like(esc + "%", escape="\\"))
-        stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
         with self.sessions() as s:
             return [AuditView(id=e.id, at=e.at, actor=e.actor, action=e.action, target=e.target,
                               detail=e.detail, client=e.client, ticket_id=e.ticket_id)
-                    for e in s.scalars(stmt)]
+                    for e in audit_repo.entries(s, start, start + timedelta(days=1), actor, action, limit)]

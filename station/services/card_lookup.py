@@ -56,8 +56,7 @@ class MemoryCardLookup:
         with self._lock:
             r = self.records.get(notice_no)
             if r is None:
-                raise NotFound("カードがありません", f"no card for {notice_no}")
+                raise NotFound("cases.lookup.no_card", params={"notice": notice_no})
             if r.status is not CardStatus.READY:
-                raise Conflict(f"このカードは交付できる状態ではありません（{r.status.value}）",
-                               f"card is {r.status.value}, not ready")
+                raise Conflict("cases.lookup.not_ready", params={"status": r.status.value})
             self.records[notice_no] = dataclasses.replace(r, status=CardStatus.ISSUED, box=None, position=None)

@@ -7,6 +7,7 @@ for the screens. It is the only place that knows both sides, like an integration
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -26,16 +27,21 @@ from station.events import (
     EventBus,
     Scanned,
 )
+from station.messages import both, text
 from station.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
-NOT_CONFIGURED = {
-    DeviceKind.PRINTER: ("プリンタは設定されていません", "No printer configured"),
-    DeviceKind.BUTTON: ("発券ボタンは設定されていません", "No ticket button configured"),
-    DeviceKind.CARD_READER: ("カードリーダーは設定されていません", "No card reader configured"),
-    DeviceKind.SCANNER: ("バーコードリーダーは設定されていません", "No barcode scanner configured"),
-}
+NOT_CONFIGURED = {kind: both(f"devices.not_configured.{kind.value}") for kind in DeviceKind}
+
+
+def _worded(status: DeviceStatus) -> DeviceStatus:
+    """The status with its reason in the catalog's words: drivers name the reason by code (they may not
+    import station/); a status without a code keeps the sentences it came with."""
+    if not status.code:
+        return status
+    ja, en = both(status.code)
+    return dataclasses.replace(status, reason_ja=ja, reason_en=en)
 
 
 class DeviceManager:
@@ -65,8 +71,8 @@ class DeviceManager:
                 dev.start(self._sink_for(kind))
             except Exception as exc:
                 log.exception("device %s failed to start", kind)
-                self._set_status(DeviceStatus(kind, Health.DOWN, "機器を起動できませんでした",
-                                              "device failed to start", detail=type(exc).__name__))
+                self._set_status(DeviceStatus(kind, Health.DOWN, detail=type(exc).__name__,
+                                              code="devices.start_failed"))
 
     def stop(self) -> None:
         for dev in self.devices.values():
@@ -85,7 +91,7 @@ class DeviceManager:
                 continue
             with self._lock:
                 known = self._statuses.get(kind)
-            out[kind.value] = known or dev.status
+            out[kind.value] = _worded(known or dev.status)
         return out
 
     # events from drivers (driver threads) ---------------------------------------------------------
@@ -99,6 +105,7 @@ class DeviceManager:
         return sink
 
     def _set_status(self, status: DeviceStatus) -> None:
+        status = _worded(status)
         with self._lock:
             changed = self._statuses.get(status.kind) != status
             self._statuses[status.kind] = status
@@ -142,8 +149,7 @@ class DeviceManager:
     def _on_ScanRejected(self, event: Any) -> None:
         self.bus.publish(Scanned(
             at=self.clock.now(), counter_id=self.settings.counter_id, kind="rejected",
-            message_ja=f"読み取りに失敗しました。もう一度読み取ってください（{event.reason_ja}）",
-            message_en=f"scan failed, please scan again ({event.reason_en})",
+            **_scan_failed(event),
         ))
 
     def _on_CardInserted(self, _event: Any) -> None:
@@ -162,9 +168,23 @@ class DeviceManager:
     def _on_CardReadFailed(self, event: Any) -> None:
         self.bus.publish(CardReadFailed(
             at=self.clock.now(), counter_id=self.settings.counter_id,
-            message_ja=getattr(event, "message_ja", "") or "カードを読み取れませんでした",
-            message_en=getattr(event, "message_en", "") or "could not read the card",
+            **_card_failed(event),
         ))
+
+
+def _scan_failed(event: Any) -> dict[str, str]:
+    """A rejected frame's message for the panel: the scanner names why by code (`scanner.<code>`)."""
+    code = getattr(event, "code", "")
+    ja_reason, en_reason = both(f"scanner.{code}") if code else (event.reason_ja, event.reason_en)
+    return {"message_ja": text("devices.scan_failed", "ja", reason=ja_reason),
+            "message_en": text("devices.scan_failed", "en", reason=en_reason)}
+
+
+def _card_failed(event: Any) -> dict[str, str]:
+    """A failed read's message: the driver's error names it by code (`card.mute` …)."""
+    code = getattr(getattr(event, "error", None), "code", "") or "devices.card_unreadable"
+    ja, en = both(code)
+    return {"message_ja": ja, "message_en": en}
 
 
 def _describe(value: barcodes.TicketCode | barcodes.NoticeNumber | barcodes.BoxLabel) -> tuple[str, str]:

@@ -7,6 +7,9 @@ day is purged (the case's notice number and working data, its handover note, the
 caller details, and the name and birth date of the cards issued that day), and the audit log records the
 counts. `purge()` (`station purge`) does the same for days older than the retention, refusing what is not
 handed over yet unless forced with a reason.
+
+The SQL is in station.store.reports_repo (and the phone and stock repositories for their own tables);
+every write commits through the unit of work with its audit entry.
 """
 
 from __future__ import annotations
@@ -15,18 +18,19 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
 from station.config import StationSettings
 from station.domain.calendar import business_date
-from station.services import audit
+from station.events import EventBus
+from station.messages import both
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid
+from station.store import phone_repo, stock_repo
+from station.store import reports_repo as repo
 from station.store.models_backoffice import BackofficeDay
-from station.store.models_cases import Case, Handover
-from station.store.models_phone import PhoneCall
+from station.store.uow import UnitOfWork
 
 # The order of the checklist (D-BO-6); kinds not listed follow alphabetically.
 KIND_ORDER = ("notice", "notification_card", "loss_report", "check_sheet", "receipt_copy", "juki_card",
@@ -39,12 +43,13 @@ def _kind_key(kind: str) -> tuple[int, str]:
 
 class EndOfDayService:
     def __init__(self, settings: StationSettings, sessions: sessionmaker[Session], clock: Clock, cases: Any,
-                 phone: Any) -> None:
+                 phone: Any, uow: UnitOfWork | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
         self.cases = cases
         self.phone = phone
+        self.uow = uow or UnitOfWork(sessions, EventBus())  # no events of its own
 
     def today(self) -> date:
         return business_date(self.clock.now())
@@ -53,7 +58,7 @@ class EndOfDayService:
     def day_status(self, day: date) -> dict[str, Any] | None:
         """None while the day is not handed over; else who closed it, when, and the counts."""
         with self.sessions() as s:
-            d = s.get(BackofficeDay, day)
+            d = repo.closed_day(s, day)
             if d is None:
                 return None
             return {"date": day.isoformat(), "closed_at": d.closed_at.isoformat(), "closed_by": d.closed_by,
@@ -64,13 +69,8 @@ class EndOfDayService:
         """Everything collected on a day, per case and counted by kind (no personal data: ticket numbers)."""
         catalog = self.cases.catalog
         with self.sessions() as s:
-            rows = s.execute(select(Case.id, Case.ticket_number, Case.counter_id, Case.procedure, Case.collected,
-                                    Case.closed_at)
-                             .where(Case.business_date == day, Case.collected != "").order_by(Case.id)).all()
-            open_cases = int(s.scalar(select(func.count()).select_from(Case).where(
-                Case.business_date == day, Case.state != "closed")) or 0)
-            open_handovers = int(s.scalar(select(func.count()).select_from(Handover).where(
-                Handover.business_date == day, Handover.state != "closed")) or 0)
+            rows = repo.collected_of_day(s, day)
+            open_cases, open_handovers = repo.open_counts(s, day)
         counts: dict[str, int] = {}
         cases = []
         for cid, number, counter, proc, collected, closed_at in rows:
@@ -98,22 +98,23 @@ class EndOfDayService:
     def close_day(self, day: date, actor: Actor) -> dict[str, Any]:
         """The collected papers were handed to city staff: the day is closed and its personal data purged."""
         if day > self.today():
-            raise Invalid("まだ来ていない日は締められません", "a day in the future cannot be closed")
+            raise Invalid("reports.day_in_future")
         if self.day_status(day) is not None:
-            raise Conflict(f"{day:%Y年%m月%d日}は引渡し済みです", f"{day} is already handed over")
+            raise Conflict("reports.day_closed", params={"day": day})
         check = self.checklist(day)
         counts = {c["kind"]: c["count"] for c in check["counts"]}
         purged = self._purge_day(day, actor, include_open=False)
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            if s.get(BackofficeDay, day) is not None:  # another counter closed it meanwhile
-                raise Conflict(f"{day:%Y年%m月%d日}は引渡し済みです", f"{day} is already handed over")
-            s.add(BackofficeDay(business_date=day, closed_at=now, closed_by=actor.name,
-                                collected=json.dumps(counts, ensure_ascii=False), purged_cases=purged["cases"],
-                                purged_calls=purged["calls"], purged_cards=purged["cards"]))
-            audit.record(s, now, actor, "day.close", f"day:{day.isoformat()}",
-                         f"collected={check['total_items']} cases={purged['cases']} calls={purged['calls']} "
-                         f"cards={purged['cards']} still_open={check['open_cases']}")
+        with self.uow.change() as ch:
+            if repo.closed_day(ch.session, day) is not None:  # another counter closed it meanwhile
+                raise Conflict("reports.day_closed", params={"day": day})
+            repo.add_closed_day(ch.session, BackofficeDay(
+                business_date=day, closed_at=now, closed_by=actor.name,
+                collected=json.dumps(counts, ensure_ascii=False), purged_cases=purged["cases"],
+                purged_calls=purged["calls"], purged_cards=purged["cards"]))
+            ch.audit(now, actor, "day.close", f"day:{day.isoformat()}",
+                     f"collected={check['total_items']} cases={purged['cases']} calls={purged['calls']} "
+                     f"cards={purged['cards']} still_open={check['open_cases']}")
         status = self.day_status(day)
         assert status is not None
         return {**status, "still_open": check["open_cases"]}
@@ -122,33 +123,21 @@ class EndOfDayService:
         """Purge one day's personal data: cases (with their handover notes and linked phone slips), the other
         phone slips, and the cards issued on those cases. Each part is idempotent."""
         with self.sessions() as s:
-            case_states = () if include_open else (Case.state == "closed",)
-            notices = [n for (n,) in s.execute(select(Case.notice_no).where(
-                Case.business_date == day, Case.notice_no.is_not(None), Case.outcome == "issued", *case_states))]
+            notices = repo.issued_notices(s, day, only_closed=not include_open)
         n_cases = self.cases.purge_day(day, actor, include_open=include_open)
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            n_calls = self.phone.purge_day_in(s, day, now, include_escalated=include_open)
-            n_cards = self._purge_cards(s, notices, now)
+        with self.uow.change() as ch:
+            n_calls = self.phone.purge_day_in(ch.session, day, now, include_escalated=include_open)
+            n_cards = self._purge_cards(ch.session, notices, now)
             if n_calls or n_cards:
-                audit.record(s, now, actor, "personal.purge", f"day:{day.isoformat()}",
-                             f"calls={n_calls} cards={n_cards}")
+                ch.audit(now, actor, "personal.purge", f"day:{day.isoformat()}", f"calls={n_calls} cards={n_cards}")
         return {"cases": n_cases, "calls": n_calls, "cards": n_cards}
 
     @staticmethod
     def _purge_cards(s: Session, notices: list[str], now: datetime) -> int:
         """The holder's name and birth date on cards already issued (the card stock keeps them only for the
         counter, models_stock.Card: 'personal: purged after handover')."""
-        from station.store.models_stock import Card
-
-        n = 0
-        for i in range(0, len(notices), 500):
-            res = s.execute(update(Card).where(Card.notice_no.in_(notices[i:i + 500]), Card.status == "issued",
-                                               Card.personal_purged_at.is_(None))
-                            .values(name_kana=None, birth_date=None, personal_purged_at=now)
-                            .execution_options(synchronize_session=False))
-            n += int(res.rowcount or 0)
-        return n
+        return stock_repo.purge_issued(s, notices, now)
 
     # --- purge by retention ------------------------------------------------------------------------------
     def purge(self, actor: Actor, older_than_days: int | None = None, force: bool = False,
@@ -159,42 +148,36 @@ class EndOfDayService:
         staff, is refused and listed — unless `force` with a `reason`, which purges them too."""
         days_old = self.settings.backoffice.retention_days if older_than_days is None else older_than_days
         if days_old < 0:
-            raise Invalid("日数は0以上です", "days must be 0 or more")
+            raise Invalid("reports.days_negative")
         reason = (reason or "").strip()
         if force and not reason:
-            raise Invalid("強制削除には理由が必要です（--reason）", "a forced purge needs a reason (--reason)")
+            raise Invalid("reports.force_needs_reason")
         cutoff = self.today() - timedelta(days=days_old)
         with self.sessions() as s:
-            days = sorted({d for (d,) in s.execute(select(Case.business_date).where(
-                Case.business_date <= cutoff, Case.purged_at.is_(None)).distinct())}
-                | {d for (d,) in s.execute(select(PhoneCall.business_date).where(
-                    PhoneCall.business_date <= cutoff, PhoneCall.purged_at.is_(None)).distinct())})
-            closed = {d for (d,) in s.execute(select(BackofficeDay.business_date).where(
-                BackofficeDay.business_date <= cutoff))}
+            days = sorted(repo.case_days_not_purged(s, cutoff) | phone_repo.days_not_purged(s, cutoff))
+            closed = repo.closed_days(s, cutoff)
         refused: list[dict[str, Any]] = []
         totals = {"cases": 0, "calls": 0, "cards": 0}
         for day in days:
             if day not in closed and not force:
-                refused.append({"date": day.isoformat(), "reason_ja": "引渡し（業務終了）が済んでいません",
-                                "reason_en": "the day is not handed over to city staff"})
+                ja, en = both("reports.day_not_handed_over")
+                refused.append({"date": day.isoformat(), "reason_ja": ja, "reason_en": en})
                 continue
             got = self._purge_day(day, actor, include_open=force)
             for k in totals:
                 totals[k] += got[k]
             if not force:
                 with self.sessions() as s:
-                    still = int(s.scalar(select(func.count()).select_from(Case).where(
-                        Case.business_date == day, Case.purged_at.is_(None))) or 0)
+                    still = repo.cases_not_purged(s, day)
                 if still:
-                    refused.append({"date": day.isoformat(), "cases": still,
-                                    "reason_ja": f"対応中・引継ぎ中の案件が{still}件あります",
-                                    "reason_en": f"{still} case(s) still open or with city staff"})
+                    ja, en = both("reports.cases_still_open", n=still)
+                    refused.append({"date": day.isoformat(), "cases": still, "reason_ja": ja, "reason_en": en})
         now = self.clock.now()
-        with self.sessions.begin() as s:
-            audit.record(s, now, actor, "purge", f"older_than:{days_old}",
-                         f"days={len(days)} cases={totals['cases']} calls={totals['calls']} cards={totals['cards']} "
-                         f"refused={len(refused)} forced={'yes' if force else 'no'}"
-                         + (f" reason={reason[:200]}" if force else ""))
+        with self.uow.change() as ch:
+            ch.audit(now, actor, "purge", f"older_than:{days_old}",
+                     f"days={len(days)} cases={totals['cases']} calls={totals['calls']} cards={totals['cards']} "
+                     f"refused={len(refused)} forced={'yes' if force else 'no'}"
+                     + (f" reason={reason[:200]}" if force else ""))
         return {"cutoff": cutoff.isoformat(), "older_than_days": days_old, "forced": force,
                 "days": [d.isoformat() for d in days], "purged_cases": totals["cases"],
                 "purged_calls": totals["calls"], "purged_cards": totals["cards"], "refused": refused}

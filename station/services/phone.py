@@ -6,15 +6,18 @@ the same transaction (CaseService.open_handover_in), so they appear in the same 
 (/staff). The caller's minimum details and what they said travel in the handover's note for city staff;
 the slip's personal columns are emptied by CaseService's purge hook when that handover closes, and by
 the end-of-day handover for calls that were not escalated (D-ALL-2). Audit entries carry ids and codes only.
+
+The slip, its handover case, its audit entry and the handover's events commit together (the unit of work);
+the SQL is in station.store.phone_repo. The read models below are the API's answers as they are.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
-from sqlalchemy import func, select, update
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
@@ -22,17 +25,21 @@ from station.config import StationSettings
 from station.domain import phone as rules
 from station.domain.calendar import business_date
 from station.events import EventBus
+from station.messages import both
 from station.procedures_catalog import Catalog, Coded, ProcedureDef
-from station.services import audit
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid
+from station.store import phone_repo as repo
 from station.store.models_phone import PhoneCall
+from station.store.uow import UnitOfWork
 
 PHONE_PROCEDURE = "phone"
 
 
-@dataclass(frozen=True)
-class PhoneCallView:
+class PhoneCallView(BaseModel):
+    """One phone reception slip as the desk and the API show it (contents and caller until purged)."""
+
+    model_config = ConfigDict(frozen=True)
     id: int
     business_date: date
     received_at: datetime
@@ -49,16 +56,17 @@ class PhoneCallView:
     application_date: date | None
     days_since_application: int | None
     stale: bool
-    content: str | None
+    content: str | None = Field(description="personal: null once purged")
     response: str | None
     caller_name: str | None
     caller_phone: str | None
     purged: bool
 
 
-@dataclass(frozen=True)
-class LookupView:
+class LookupView(BaseModel):
     """The D-TEL-4 answer: nothing personal, only dates and states."""
+
+    model_config = ConfigDict(frozen=True)
 
     found: bool
     application_date: date | None = None
@@ -68,7 +76,7 @@ class LookupView:
     notice_mailed: bool = False
     mailed_on: date | None = None
     receipt_deadline: date | None = None
-    stale: bool = False
+    stale: bool = Field(False, description="over stock.stale_application_days and not mailed: hand over (D-TEL-4)")
     stale_days: int = 30
     message_ja: str = ""
     message_en: str = ""
@@ -95,11 +103,12 @@ def _stale_days(settings: StationSettings) -> int:
 
 class PhoneService:
     def __init__(self, settings: StationSettings, sessions: sessionmaker[Session], clock: Clock, bus: EventBus,
-                 cases: Any, stock: Any = None) -> None:
+                 cases: Any, stock: Any = None, uow: UnitOfWork | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
         self.bus = bus
+        self.uow = uow or UnitOfWork(sessions, bus)
         self.cases = cases
         self.stock = stock
         ensure_phone_catalog(cases.catalog)
@@ -114,16 +123,14 @@ class PhoneService:
         """The application behind a notice number or 申請書ID the caller reads out (no personal data back)."""
         ref = (ref or "").strip()
         if not ref:
-            raise Invalid("交付通知書番号か申請書IDを入力してください", "give a notice number or an application ID")
+            raise Invalid("phone.lookup_ref_missing")
         if self.stock is None:
-            return LookupView(found=False, stale_days=self.stale_days,
-                              message_ja="カード在庫がありません", message_en="no card stock on this station")
+            ja, en = both("phone.no_stock")
+            return LookupView(found=False, stale_days=self.stale_days, message_ja=ja, message_en=en)
         st = self.stock.find_by_application(ref)  # Invalid for a malformed number
         if st is None:
-            return LookupView(found=False, stale_days=self.stale_days,
-                              message_ja="該当する申請が在庫にありません。申請日を伺い、1か月以上なら引き継いでください",
-                              message_en="no such application in stock; ask the application date and hand over "
-                                         "if it is over a month")
+            ja, en = both("phone.application_unknown")
+            return LookupView(found=False, stale_days=self.stale_days, message_ja=ja, message_en=en)
         today = business_date(self.clock.now())
         stale = bool(st.handover_suggested) or (not st.notice_mailed and rules.is_stale(
             st.application_date, today, self.stale_days))
@@ -149,8 +156,9 @@ class PhoneService:
         lookup_ref = (lookup_ref or "").strip() or None
         problems = rules.check_slip(category, content, response, escalation, caller_name, caller_phone)
         if problems:
-            p = problems[0]
-            raise Invalid(p.ja, p.en, field=p.field, problems=[asdict(x) for x in problems])
+            words = [(x.field, *both(x.msg)) for x in problems]
+            raise Invalid(problems[0].msg, field=problems[0].field,
+                          problems=[{"field": f, "ja": ja, "en": en} for f, ja, en in words])
         now = self.clock.now()
         today = business_date(now)
         days: int | None = None
@@ -163,24 +171,19 @@ class PhoneService:
         if application_date is not None:
             days = (today - application_date).days
             if days < 0:
-                raise Invalid("申請日が未来の日付です", "the application date is in the future",
-                              field="application_date")
+                raise Invalid("phone.application_date_future", field="application_date")
             stale = stale or rules.is_stale(application_date, today, self.stale_days)
         if category == rules.NOTICE_NOT_ARRIVED and stale and escalation is None:
-            raise Conflict(f"申請から{days}日が経過しています。氏名と電話番号を伺い、"
-                           "本市職員へ引き継いでください（D-TEL-4）",
-                           f"{days} days since application: take the caller's name and number and hand over",
+            raise Conflict("phone.must_hand_over", params={"days": days},
                            field="escalation", suggest="notice_not_arrived", days_since_application=days)
         trivial = content is None and response is None and escalation is None
-        events: list[Any] = []
-        with self.sessions.begin() as s:
-            call = PhoneCall(business_date=today, received_at=now, recorded_by=actor.name, category=category,
-                             trivial=trivial, escalation=escalation, application_date=application_date,
-                             days_since_application=days, stale=stale, content=content, response=response,
-                             caller_name=caller_name, caller_phone=caller_phone,
-                             lookup_ref=lookup_ref if escalation else None)
-            s.add(call)
-            s.flush()
+        with self.uow.change() as ch:
+            s = ch.session
+            call = repo.add(s, PhoneCall(
+                business_date=today, received_at=now, recorded_by=actor.name, category=category, trivial=trivial,
+                escalation=escalation, application_date=application_date, days_since_application=days, stale=stale,
+                content=content, response=response, caller_name=caller_name, caller_phone=caller_phone,
+                lookup_ref=lookup_ref if escalation else None))
             if escalation:
                 cat = rules.BY_CODE[category]
                 note = "\n".join(x for x in (
@@ -192,58 +195,33 @@ class PhoneService:
                 case_id, handover_id, events = self.cases.open_handover_in(
                     s, PHONE_PROCEDURE, escalation, note[:500], actor, now)
                 call.case_id, call.handover_id = case_id, handover_id
-            audit.record(s, now, actor, "phone.record", f"phone_call:{call.id}",
-                         f"category={category} trivial={trivial} escalation={escalation or '-'} stale={stale}"
-                         + (f" handover={call.handover_id}" if escalation else ""))
+                ch.publish(*events)  # in the slip's transaction: the staff queue sees it iff it committed
+            ch.audit(now, actor, "phone.record", f"phone_call:{call.id}",
+                     f"category={category} trivial={trivial} escalation={escalation or '-'} stale={stale}"
+                     + (f" handover={call.handover_id}" if escalation else ""))
             view = self._view(call)
-        for ev in events:
-            self.bus.publish(ev)
         return view
 
     # --- purge (D-ALL-2) -----------------------------------------------------------------------------------
-    _PERSONAL: ClassVar[dict[str, None]] = {"content": None, "response": None, "caller_name": None,
-                                             "caller_phone": None, "lookup_ref": None}
-
     def _purge_for_case(self, s: Session, case_id: int, now: datetime) -> None:
         """CaseService's purge hook: the escalated call's personal details go with its case's."""
-        s.execute(update(PhoneCall).where(PhoneCall.case_id == case_id, PhoneCall.purged_at.is_(None))
-                  .values(**self._PERSONAL, purged_at=now))
+        repo.purge_case(s, case_id, now)
 
     def purge_day_in(self, s: Session, day: date, now: datetime, include_escalated: bool = False) -> int:
         """Empty the personal columns of a day's calls (end of day). Calls still with city staff keep theirs
         unless `include_escalated` (a forced purge); returns how many calls were purged."""
-        from station.store.models_cases import Handover
-
-        cond = [PhoneCall.business_date == day, PhoneCall.purged_at.is_(None)]
-        if not include_escalated:
-            open_handovers = select(Handover.id).where(Handover.state != "closed")
-            cond.append((PhoneCall.handover_id.is_(None)) | (PhoneCall.handover_id.not_in(open_handovers)))
-        res = s.execute(update(PhoneCall).where(*cond).values(**self._PERSONAL, purged_at=now)
-                        .execution_options(synchronize_session=False))
-        return int(res.rowcount or 0)
+        return repo.purge_day(s, day, now, include_escalated)
 
     # --- reading -------------------------------------------------------------------------------------------
     def list(self, day: date | None = None, limit: int = 200) -> list[PhoneCallView]:
         day = day or business_date(self.clock.now())
         with self.sessions() as s:
-            rows = s.scalars(select(PhoneCall).where(PhoneCall.business_date == day)
-                             .order_by(PhoneCall.id.desc()).limit(limit))
-            return [self._view(c) for c in rows]
+            return [self._view(c) for c in repo.of_day(s, day, limit)]
 
     def counts_for(self, day: date) -> dict[str, Any]:
         """Calls per category ①–⑩, trivial ones, escalations per kind (D-TEL-1, D-ALL-1): nothing personal."""
         with self.sessions() as s:
-            by_cat = {int(c): int(n) for c, n in s.execute(
-                select(PhoneCall.category, func.count()).where(PhoneCall.business_date == day)
-                .group_by(PhoneCall.category)).all()}
-            esc = {str(e): int(n) for e, n in s.execute(
-                select(PhoneCall.escalation, func.count()).where(PhoneCall.business_date == day,
-                                                                 PhoneCall.escalation.is_not(None))
-                .group_by(PhoneCall.escalation)).all()}
-            trivial = int(s.scalar(select(func.count()).select_from(PhoneCall).where(
-                PhoneCall.business_date == day, PhoneCall.trivial.is_(True))) or 0)
-            stale = int(s.scalar(select(func.count()).select_from(PhoneCall).where(
-                PhoneCall.business_date == day, PhoneCall.stale.is_(True))) or 0)
+            by_cat, esc, trivial, stale = repo.counts(s, day)
         return {
             "date": day.isoformat(),
             "total": sum(by_cat.values()),

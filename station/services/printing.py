@@ -3,6 +3,7 @@
 A ticket exists once it is committed; the printer only makes a paper copy of it. So printing runs
 in one worker thread behind a queue, records the outcome on the ticket, and a failure leaves a
 reprintable ticket — never a gap in the numbers and never a second number for the same visitor.
+The print record and its TicketPrinted event commit together through the unit of work.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from drivers.receipt import Receipt
 from station.clock import Clock
 from station.config import StationSettings
 from station.events import EventBus, TicketPrinted
-from station.services import audit
+from station.messages import text
 from station.services.audit import Actor
 from station.services.errors import Conflict, NotFound
-from station.services.queue import TicketView
+from station.services.queue_views import TicketView
 from station.slips.ticket import ticket_receipt
-from station.store.db import insert_on_conflict
-from station.store.models import Ticket, TicketPrint
+from station.store import queue_repo
+from station.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class ReceiptPrinterLike(Protocol):
 
 def reason_of(exc: BaseException) -> str:
     """A short Japanese reason for the panel (the drivers' errors carry one as message_ja)."""
-    return str(getattr(exc, "message_ja", "") or exc)[:200] or "印刷できませんでした"
+    return str(getattr(exc, "message_ja", "") or exc)[:200] or text("printing.failed", "ja")
 
 
 class PrintSpooler:
@@ -52,6 +53,7 @@ class PrintSpooler:
         self.sessions = sessions
         self.clock = clock
         self.bus = bus
+        self.uow = UnitOfWork(sessions, bus)
         self._printer = printer_provider
         self._queue: queue.Queue[TicketView | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -84,7 +86,7 @@ class PrintSpooler:
         printer = self._printer()
         error: str | None = None
         if printer is None:
-            error = "プリンタが設定されていません"
+            error = text("printing.no_printer", "ja")
         else:
             try:
                 printer.print_receipt(ticket_receipt(self.settings, ticket, reprint=reprint))
@@ -92,27 +94,22 @@ class PrintSpooler:
                 error = reason_of(exc)
                 log.warning("ticket %s not printed: %s", ticket.number, type(exc).__name__)
         printed, now = error is None, self.clock.now()
-        with self.sessions.begin() as s:
+        with self.uow.change() as ch:
             # One upsert on the transaction's connection: the writer lock (SQLite has one for the office)
             # is held for as short a time as possible, since the next visitor's press may be waiting on it.
-            conn = s.connection()
-            conn.execute(insert_on_conflict(conn, TicketPrint).values(
-                ticket_id=ticket.id, printed=printed, error=error, updated_at=now, count=int(printed),
-            ).on_conflict_do_update(index_elements=[TicketPrint.ticket_id], set_={
-                "printed": printed, "error": error, "updated_at": now, "count": TicketPrint.count + int(printed),
-            }))
-        self.bus.publish(TicketPrinted(at=now, ticket_id=ticket.id, number=ticket.number,
-                                       printed=printed, reason_ja=error or ""))
+            queue_repo.record_print(ch.session.connection(), ticket.id, printed, error, now)
+            ch.publish(TicketPrinted(at=now, ticket_id=ticket.id, number=ticket.number,
+                                     printed=printed, reason_ja=error or ""))
         return printed
 
     def reprint(self, ticket: TicketView, actor: Actor | None = None) -> bool:
         """Print a ticket again (after a printer fault, or a visitor who lost it). Same number, same id."""
         if ticket.state not in ("waiting", "called"):
-            raise Conflict(f"{ticket.number} はすでに対応済みです", f"{ticket.number} is already {ticket.state}")
+            raise Conflict("printing.already_handled", params={"number": ticket.number})
         ok = self.print_ticket(ticket, reprint=True)
-        with self.sessions.begin() as s:
-            if s.get(Ticket, ticket.id) is None:
-                raise NotFound(f"番号札 {ticket.id} はありません", f"no ticket {ticket.id}")
-            audit.record(s, self.clock.now(), actor or Actor.system(), "ticket.reprint", ticket.number,
-                         "ok" if ok else "failed", ticket_id=ticket.id)
+        with self.uow.change() as ch:
+            if not queue_repo.exists(ch.session, ticket.id):
+                raise NotFound("queue.ticket_not_found", params={"ticket_id": ticket.id})
+            ch.audit(self.clock.now(), actor or Actor.system(), "ticket.reprint", ticket.number,
+                     "ok" if ok else "failed", ticket_id=ticket.id)
         return ok

@@ -13,14 +13,13 @@ import io
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
 from station.config import StationSettings
 from station.domain.report_stats import summary
 from station.domain.timezone import TOKYO
-from station.store.models import Ticket
+from station.store import reports_repo as repo
 
 TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
 STATE_JA = {"waiting": "待ち", "called": "呼出中", "serving": "対応中", "done": "完了", "no_show": "不在",
@@ -105,9 +104,7 @@ class ReportService:
 
     def _tickets(self, day: date) -> dict[str, Any]:
         with self.sessions() as s:
-            rows = s.execute(select(Ticket.category, Ticket.original_category, Ticket.state, Ticket.issued_at,
-                                    Ticket.called_at, Ticket.started_at, Ticket.finished_at)
-                             .where(Ticket.business_date == day)).all()
+            rows = repo.tickets_of_day(s, day)
         cats = [(c.code, c.name_ja, c.name_en) for c in self.settings.categories]
         counts: dict[str, dict[str, int]] = {code: dict.fromkeys(TICKET_STATES, 0) for code, _, _ in cats}
         waits: dict[str, list[float]] = {code: [] for code, _, _ in cats}
@@ -195,12 +192,3 @@ class ReportService:
 def _fmt(v: Any) -> Any:
     return "" if v is None else v
 
-
-def build_backoffice(st: Any) -> tuple[Any, Any, ReportService]:
-    """The phone desk, the end of day and the reports over a composed Station (its cases and stock)."""
-    from station.services.endofday import EndOfDayService
-    from station.services.phone import PhoneService
-
-    phone = PhoneService(st.settings, st.sessions, st.clock, st.bus, st.cases, getattr(st, "stock", None))
-    end_of_day = EndOfDayService(st.settings, st.sessions, st.clock, st.cases, phone)
-    return phone, end_of_day, ReportService(st.settings, st.sessions, st.clock, st.cases, phone, end_of_day)

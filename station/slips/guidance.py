@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from drivers.receipt import Align, Feed, Receipt, Rule, Text
 from station.domain.calendar import WEEKDAYS_JA, BusinessCalendar, hours_on
 from station.domain.timezone import TOKYO
+from station.messages import text
 
 COLUMNS = 48  # half-width columns on 80 mm paper (Font A); a kanji takes two
 
@@ -88,6 +89,11 @@ def _foot(now: datetime, ticket_number: str | None) -> list[Text | Rule | Feed]:
     return [Rule(), Text(stamp, align=Align.RIGHT)]
 
 
+def t(code: str, **params: object) -> str:
+    """A case slip's words (station/messages/ja/cases.json): the slips print in Japanese."""
+    return text(code, "ja", **params)
+
+
 def documents_slip(office: str, cal: BusinessCalendar, now: datetime, *, missing: list[tuple[str, str]],
                    bring_also: list[str], deadline: date | None, ticket_number: str | None = None) -> Receipt:
     """持ち物案内: exactly what was missing and why, what else to bring, until when, and the hours.
@@ -95,26 +101,26 @@ def documents_slip(office: str, cal: BusinessCalendar, now: datetime, *, missing
     `missing` is (what, why) in plain Japanese; `bring_also` the rest of the set to bring again.
     """
     today = now.astimezone(TOKYO).date()
-    els: list[Text | Rule | Feed] = _head(office, "持ち物のご案内")
-    els += _para("本日はカードをお渡しできませんでした。")
-    els += _para("次のものをそろえて、もう一度お越しください。")
+    els: list[Text | Rule | Feed] = _head(office, t("cases.slip.documents.title"))
+    els += _para(t("cases.slip.documents.not_today"))
+    els += _para(t("cases.slip.documents.come_again"))
     els.append(Feed(1))
-    els.append(Text("■ 足りなかったもの", bold=True))
+    els.append(Text(t("cases.slip.documents.missing"), bold=True))
     for what, why in missing:
         els += [Text(line) for line in wrap("・" + what, indent="　")]
         if why:
             els += [Text(line) for line in wrap("　（" + why + "）", indent="　　")]
     if bring_also:
         els.append(Feed(1))
-        els.append(Text("■ あわせて必ずお持ちください", bold=True))
+        els.append(Text(t("cases.slip.documents.bring_also"), bold=True))
         els += _bullets(bring_also)
     els.append(Feed(1))
-    els.append(Text("■ 受け取りの期限", bold=True))
+    els.append(Text(t("cases.slip.documents.deadline"), bold=True))
     if deadline is not None:
-        els.append(Text(f"　{jdate(deadline)}まで", bold=True))
-        els += _para("　期限を過ぎるとカードは返納されます。お早めにお越しください。")
+        els.append(Text(t("cases.slip.documents.until", date=jdate(deadline)), bold=True))
+        els += _para(t("cases.slip.documents.returned_after"))
     else:
-        els += _para("　交付通知書に書かれた期限をご確認ください。")
+        els += _para(t("cases.slip.documents.see_notice"))
     els.append(Feed(1))
     els.append(Text("■ 受付時間", bold=True))
     els += [Text("　" + line) for line in hours_lines(cal, today, deadline)]
@@ -126,18 +132,17 @@ def renewal_slip(office: str, cal: BusinessCalendar, now: datetime, *, expires_o
                  days_left: int | None, ticket_number: str | None = None, expired: bool = False) -> Receipt:
     """電子証明書更新のご案内 (D-INS-3): the certificate expires within three months (or has expired)."""
     today = now.astimezone(TOKYO).date()
-    els: list[Text | Rule | Feed] = _head(office, "電子証明書の更新のご案内")
+    els: list[Text | Rule | Feed] = _head(office, t("cases.slip.renewal.title"))
     if expired and expires_on:
-        els += _para(f"マイナンバーカードの電子証明書は{jdate(expires_on)}に有効期限が切れています。")
+        els += _para(t("cases.slip.renewal.expired", date=jdate(expires_on)))
     elif expires_on:
-        els += _para(f"マイナンバーカードの電子証明書は{jdate(expires_on)}に有効期限をむかえます"
-                     + (f"（あと{days_left}日）。" if days_left is not None else "。"))
-    els += _para("有効期限が切れると、健康保険証としての利用やマイナポータル、コンビニでの証明書の交付などが"
-                 "使えなくなります。")
-    els += _para("有効期限の3か月前から、この窓口で更新できます。")
+        els += _para(t("cases.slip.renewal.expires_in", date=jdate(expires_on), days=days_left) if days_left is not None
+                     else t("cases.slip.renewal.expires", date=jdate(expires_on)))
+    els += _para(t("cases.slip.renewal.why"))
+    els += _para(t("cases.slip.renewal.when"))
     els.append(Feed(1))
     els.append(Text("■ お持ちいただくもの", bold=True))
-    els += _bullets(["マイナンバーカード", "暗証番号（数字4桁と、英数字6～16桁）"])
+    els += _bullets([t("cases.slip.item.card"), t("cases.slip.item.pins")])
     els.append(Feed(1))
     els.append(Text("■ 受付時間", bold=True))
     els += [Text("　" + line) for line in hours_lines(cal, today)]
@@ -145,26 +150,22 @@ def renewal_slip(office: str, cal: BusinessCalendar, now: datetime, *, expires_o
     return Receipt(tuple(els))
 
 
-PIN_LABELS = {
-    "auth": "利用者証明用電子証明書の暗証番号（数字4桁）",
-    "assist": "券面事項入力補助用の暗証番号（数字4桁）",
-    "sign": "署名用電子証明書の暗証番号（英数字6～16桁）",
-}
+PIN_KINDS = ("auth", "assist", "sign")
 
 
 def pin_reset_slip(office: str, cal: BusinessCalendar, now: datetime, *, locked: list[str],
                    ticket_number: str | None = None) -> Receipt:
     """暗証番号再設定のご案内 (D-OTH-1): which PINs are locked and how to reset them."""
     today = now.astimezone(TOKYO).date()
-    els: list[Text | Rule | Feed] = _head(office, "暗証番号の再設定のご案内")
-    els += _para("次の暗証番号がロックされています（決められた回数以上まちがえたため）。")
-    els += _bullets(PIN_LABELS.get(p, p) for p in locked)
+    els: list[Text | Rule | Feed] = _head(office, t("cases.slip.pin_reset.title"))
+    els += _para(t("cases.slip.pin_reset.locked"))
+    els += _bullets(t(f"cases.slip.pin.{p}") if p in PIN_KINDS else p for p in locked)
     els.append(Feed(1))
-    els += _para("健康保険証の利用申込や公金受取口座の登録の前に、暗証番号の再設定が必要です。")
-    els += _para("再設定はこの窓口でできます（本日このままお手続きできます）。")
+    els += _para(t("cases.slip.pin_reset.needed"))
+    els += _para(t("cases.slip.pin_reset.here"))
     els.append(Feed(1))
     els.append(Text("■ お持ちいただくもの", bold=True))
-    els += _bullets(["マイナンバーカード", "本人確認書類（運転免許証など）"])
+    els += _bullets([t("cases.slip.item.card"), t("cases.slip.item.id")])
     els.append(Feed(1))
     els.append(Text("■ 受付時間", bold=True))
     els += [Text("　" + line) for line in hours_lines(cal, today)]

@@ -1,4 +1,8 @@
-"""The visitor's numbered ticket: what they hold while waiting, so the number must be unmissable."""
+"""The visitor's numbered ticket: what they hold while waiting, so the number must be unmissable.
+
+Printed in Japanese (the office's language); the words come from the queue catalog (`queue.slip.*`).
+It takes the ticket's view (`station.services.queue_views`), never the queue service itself.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from typing import TYPE_CHECKING
 from drivers.receipt import Align, Barcode, Feed, QRCode, Receipt, Rule, Text
 from station.domain.barcodes import make_ticket_code
 from station.domain.timezone import TOKYO
+from station.messages import text
 
 if TYPE_CHECKING:
     from station.config import StationSettings
-    from station.services.queue import TicketView
+    from station.services.queue_views import TicketView
 
 
 def status_url(settings: StationSettings, token: str) -> str:
@@ -23,18 +28,19 @@ def ticket_receipt(settings: StationSettings, t: TicketView, reprint: bool = Fal
         Text(settings.office.name, align=Align.CENTER, bold=True),
         Text(t.category_name_ja, width=2, height=2, align=Align.CENTER),
         Rule(),
-        Text("受付番号", align=Align.CENTER),
+        Text(text("queue.slip.heading"), align=Align.CENTER),
         Text(t.number, width=6, height=6, bold=True, align=Align.CENTER),
         Feed(1),
-        Text(f"発券 {issued.month}月{issued.day}日 {issued:%H:%M}", align=Align.CENTER),
+        Text(text("queue.slip.issued", month=issued.month, day=issued.day, time=f"{issued:%H:%M}"),
+             align=Align.CENTER),
         Text(_wait_line(t), align=Align.CENTER),
     ]
     if reprint:
-        elements.append(Text("（再発行）", align=Align.CENTER))
+        elements.append(Text(text("queue.slip.reprint"), align=Align.CENTER))
     elements += [
         Rule(),
-        Text("番号が呼ばれるまでお待ちください", align=Align.CENTER),
-        Text("待ち状況はこちら", align=Align.CENTER),
+        Text(text("queue.slip.please_wait"), align=Align.CENTER),
+        Text(text("queue.slip.status_here"), align=Align.CENTER),
         QRCode(status_url(settings, t.token), size=5),
         Barcode(make_ticket_code(t.id)),
     ]
@@ -43,5 +49,5 @@ def ticket_receipt(settings: StationSettings, t: TicketView, reprint: bool = Fal
 
 def _wait_line(t: TicketView) -> str:
     if t.waiting_ahead == 0:
-        return "まもなくお呼びします"
-    return f"先にお待ちの方 {t.waiting_ahead}人  目安 約{t.estimated_wait_min}分"
+        return text("queue.slip.soon")
+    return text("queue.slip.ahead", n=t.waiting_ahead, minutes=t.estimated_wait_min)

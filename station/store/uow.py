@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from station.store import audit_repo
+
 if TYPE_CHECKING:
+    from station.domain.actor import Actor
     from station.events import Event, EventBus
-    from station.services.audit import Actor
 
 
 @dataclass
@@ -38,9 +40,7 @@ class Change:
     def audit(self, at: datetime, actor: Actor, action: str, target: str = "", detail: str = "",
               ticket_id: int | None = None) -> None:
         """Record who did what in the same transaction as the change."""
-        from station.services.audit import record
-
-        record(self.session, at, actor, action, target, detail, ticket_id)
+        audit_repo.record(self.session, at, actor, action, target, detail, ticket_id)
 
     def then(self, fn: Callable[[], None]) -> None:
         """Run `fn` after the commit (printing a slip, waking a device): never for a rolled-back change."""

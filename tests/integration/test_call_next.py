@@ -3,7 +3,6 @@ returns, and the audit entry and event that commit with it — on SQLite and Pos
 
 from __future__ import annotations
 
-import dataclasses
 import queue
 
 import pytest
@@ -61,8 +60,8 @@ def test_the_called_view_is_complete(any_station: Station) -> None:
     assert called.issued_at == issued.issued_at and called.token == issued.token
     # the print status comes from the same statement; the spooler may record it at any moment
     later = q.get(called.id)
-    assert dataclasses.replace(called, printed=None, print_error=None) == \
-        dataclasses.replace(later, printed=None, print_error=None)
+    assert called.model_copy(update={"printed": None, "print_error": None}) == \
+        later.model_copy(update={"printed": None, "print_error": None})
     assert called.printed in (None, later.printed)
 
 

@@ -16,6 +16,7 @@ from station.domain.calendar import (
     next_opening,
 )
 from station.domain.timezone import TOKYO
+from station.messages import text
 
 CAL = BusinessCalendar(
     closed_dates=frozenset({date(2026, 12, 29), date(2026, 11, 23)}),
@@ -51,15 +52,15 @@ def test_holiday_opening_and_closed_days() -> None:
 def test_dispenser_refuses_after_cutoff_with_next_opening() -> None:
     d = dispenser_decision(CAL, at(date(2026, 12, 1), 16, 40), cutoff_minutes=30)
     assert not d.accepts
-    assert "本日の受付は終了しました" in d.message_ja
+    assert "本日の受付は終了しました" in text(d.reason, "ja")
     assert d.next_open is not None and d.next_open.day == date(2026, 12, 2)
-    assert "12月2日（水）8時30分" in d.message_ja
+    assert "12月2日（水）8時30分" in text(d.reason, "ja")
     assert dispenser_decision(CAL, at(date(2026, 12, 1), 16, 29), cutoff_minutes=30).accepts
 
 
 def test_before_opening_says_when_it_opens() -> None:
     d = dispenser_decision(CAL, at(date(2026, 12, 1), 7, 0), cutoff_minutes=30)
-    assert not d.accepts and "受付開始前" in d.message_ja and d.next_open.day == date(2026, 12, 1)
+    assert not d.accepts and "受付開始前" in text(d.reason, "ja") and d.next_open.day == date(2026, 12, 1)
 
 
 @given(dates)
@@ -98,3 +99,9 @@ def test_next_opening_is_the_first_open_moment_after(d: date, minute: int) -> No
 def test_closed_dates_never_open(d: date) -> None:
     cal = BusinessCalendar(closed_dates=frozenset({d}))
     assert not any(is_open(cal, at(d, h)) for h in range(24))
+
+
+def test_dispenser_reason_reads_in_both_languages() -> None:
+    d = dispenser_decision(CAL, datetime(2026, 12, 1, 18, 0, tzinfo=TOKYO), 30)
+    assert text(d.reason, "ja") == "本日の受付は終了しました。次の受付は 12月2日（水）8時30分 からです"
+    assert text(d.reason, "en") == "Reception has closed for today. Next opening: Wed 02 Dec, 08:30"

@@ -7,25 +7,18 @@ cookie. The CSRF token for later state-changing calls comes back in the body and
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from station.domain import roles
-from station.services.auth import DEMO_USERS, Principal
+from station.services.auth import DEMO_USERS, MeView, Principal
 from station.services.errors import ServiceError
 from web import i18n, security
 from web.deps import ActorDep, StationDep
 from web.schemas import ErrorOut
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
-security.install_templates(templates)
+from web.templates import templates
 
 router = APIRouter(tags=["auth"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -33,21 +26,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut}, 429: {"model": ErrorOut},
 }
 
-# key: (日本語, English) — the login page's own words.
-STRINGS: dict[str, tuple[str, str]] = {
-    "login_title": ("ログイン", "Log in"),
-    "login_name": ("ユーザー名", "User name"),
-    "login_password": ("パスワード", "Password"),
-    "login_counter": ("担当する窓口", "Your counter"),
-    "login_counter_any": ("（登録済みの窓口／窓口なし）", "(as registered / none)"),
-    "login_submit": ("ログイン", "Log in"),
-    "login_busy": ("確認しています…", "Checking…"),
-    "login_as": ("{name}（{role}）としてログイン中", "Logged in as {name} ({role})"),
-    "logout": ("ログアウト", "Log out"),
-    "login_demo": ("デモ用ユーザー（シミュレーターのみ）", "Demo users (simulator only)"),
-    "login_demo_hint": ("名前を押すと入力されます", "Click a name to fill in the form"),
-    "login_continue": ("続ける", "Continue"),
-}
 
 
 class UnsupportedMediaType(ServiceError):
@@ -60,22 +38,8 @@ class LoginIn(BaseModel):
     counter_id: int | None = Field(None, ge=1, le=999, description="a clerk without a bound counter picks one")
 
 
-class MeOut(BaseModel):
-    name: str
-    role: str
-    role_name_ja: str
-    role_name_en: str
-    counter_id: int | None
-    via: str = Field(description="session (browser login) or token (device/script)")
-    permissions: list[str]
-    csrf_token: str = Field(description="send as X-CSRF-Token on state-changing calls (sessions only)")
-    expires_at: datetime | None
-
-
-def me_out(p: Principal) -> MeOut:
-    ja, en = roles.ROLE_NAMES[roles.Role(p.role)]
-    return MeOut(name=p.name, role=p.role, role_name_ja=ja, role_name_en=en, counter_id=p.counter_id, via=p.via,
-                 permissions=roles.permissions(p.role), csrf_token=p.csrf_token, expires_at=p.expires_at)
+def me_out(p: Principal) -> MeView:
+    return MeView.of(p)
 
 
 def _safe_next(value: str | None) -> str:
@@ -88,8 +52,7 @@ def _safe_next(value: str | None) -> str:
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request, station: StationDep, next: str | None = None) -> HTMLResponse:
     lang = i18n.lang_of(request)
-    i = 1 if lang == "en" else 0
-    t = {**i18n.table(lang), **{k: v[i] for k, v in STRINGS.items()}}
+    t = i18n.table(lang)
     user = security.current_user(request)
     ctx = {
         "lang": lang, "other_lang": i18n.other(lang), "t": t,
@@ -104,12 +67,12 @@ def login_page(request: Request, station: StationDep, next: str | None = None) -
     return response
 
 
-@router.post("/api/auth/login", response_model=MeOut, responses=ERRORS)
-def login(body: LoginIn, request: Request, response: Response, station: StationDep) -> MeOut:
+@router.post("/api/auth/login", response_model=MeView, responses=ERRORS)
+def login(body: LoginIn, request: Request, response: Response, station: StationDep) -> MeView:
     """Log in with name and password; sets the session cookie. 401 wrong pair, 429 too many failures."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
-        raise UnsupportedMediaType("JSON で送信してください", "send the login as application/json")
+        raise UnsupportedMediaType("auth.send_json")
     result = station.auth.login(body.name, body.password, request.client.host if request.client else "",
                                 body.counter_id)
     security.set_session_cookie(request, response, result.session_secret,
@@ -128,8 +91,8 @@ def logout(request: Request, station: StationDep, actor: ActorDep) -> Response:
     return response
 
 
-@router.get("/api/auth/me", response_model=MeOut, responses=ERRORS)
-def me(request: Request) -> MeOut:
+@router.get("/api/auth/me", response_model=MeView, responses=ERRORS)
+def me(request: Request) -> MeView:
     """The caller, their role, permissions and the session's CSRF token."""
     user = security.current_user(request)
     if user is None:

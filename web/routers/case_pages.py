@@ -7,7 +7,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from station.services.errors import NotFound
 from web.deps import ActorDep, DbId, StationDep
 from web.routers.pages import counters_public, not_found, render
 
@@ -24,17 +23,15 @@ def open_case_page(counter_id: int, request: Request, station: StationDep, actor
         ticket = station.queue.current_ticket(counter_id)
         procedure = request.query_params.get("procedure") or None
         view = station.cases.open(counter_id, actor, procedure, ticket.id if ticket else None)
-    return RedirectResponse(f"/counter/{counter_id}/case/{view.id}", status_code=303)
+    lang = request.query_params.get("lang")  # an explicit ?lang= survives the hop (the cookie is set on arrival)
+    keep = f"?lang={lang}" if lang in ("ja", "en") else ""
+    return RedirectResponse(f"/counter/{counter_id}/case/{view.id}{keep}", status_code=303)
 
 
 @router.get("/counter/{counter_id}/case/{case_id}", response_class=HTMLResponse)
 def case_page(counter_id: int, case_id: DbId, request: Request, station: StationDep) -> HTMLResponse:
     counter = station.settings.counter(counter_id)
-    try:
-        station.cases.get(case_id)
-    except NotFound:
-        counter = None
-    if counter is None:
+    if counter is None or not station.cases.exists(case_id):  # the shell only; case.js fetches the case
         return not_found(request, station, "not_found_title")
     cat = station.cases.catalog
     return render(request, station, "case.html", counter=counter, case_id=case_id,

@@ -1,5 +1,6 @@
 """Counter cases and the city-staff handover queue. Thin: every rule lives in station.services.cases.
 
+The answers are the service's pydantic views (`CaseView`, `HandoverView`) as they are.
 Clerk actions are under /api/cases/{id}/…; city-staff actions are separate endpoints
 (/api/cases/{id}/staff-check, /api/handovers/{id}/take, /api/handovers/{id}/close) so the route table
 (web/security.py) can give them their own permission.
@@ -7,8 +8,7 @@ Clerk actions are under /api/cases/{id}/…; city-staff actions are separate end
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -24,74 +24,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 409: {"mode
                                            422: {"model": ErrorOut}}
 
 
-# --- schemas ---------------------------------------------------------------------------------------------
-class CaseOut(BaseModel):
-    """A case as the panel shows it. `record`, `verdict`, `presented` and the handover note are personal
-    working data: null once the case is purged (D-ALL-2)."""
-
-    id: int
-    business_date: date
-    ticket_id: int | None
-    ticket_number: str | None
-    counter_id: int | None
-    procedure: str
-    procedure_ja: str
-    procedure_en: str
-    flow: str
-    state: str = Field(description="open / awaiting_staff / handed_over / closed")
-    clerk: str
-    opened_at: datetime
-    closed_at: datetime | None
-    outcome: str | None
-    outcome_ja: str | None
-    outcome_en: str | None
-    next_step: str | None = Field(description="the step the clerk does next (null when closed or waiting)")
-    steps: list[dict[str, Any]]
-    history: list[dict[str, Any]]
-    can_undo: bool
-    record: dict[str, Any] | None
-    checklist: list[dict[str, Any]]
-    verdict: dict[str, Any] | None
-    presented: dict[str, Any] | None
-    card: dict[str, Any] | None
-    old_card: dict[str, Any] | None
-    juki: dict[str, Any] | None
-    consents: list[dict[str, Any]]
-    applications: list[str]
-    handover: dict[str, Any] | None
-    collected: list[dict[str, str]]
-    renewal_guidance: bool
-    pin_reset_guidance: bool
-    documents_slip: bool
-    insurance_applied: bool
-    public_funds_registered: bool
-    linked_case_id: int | None
-    purged: bool
-    outcomes: list[dict[str, str]]
-    last_print: dict[str, Any] | None = None
-
-
-class HandoverOut(BaseModel):
-    id: int
-    case_id: int
-    counter_id: int | None
-    ticket_number: str | None
-    procedure: str
-    procedure_ja: str
-    reason: str
-    reason_ja: str
-    reason_en: str
-    from_step: str
-    state: str = Field(description="waiting / taken / closed")
-    requested_at: datetime
-    requested_by: str
-    taken_at: datetime | None
-    taken_by: str | None
-    closed_at: datetime | None
-    closed_by: str | None
-    note: str | None
-
-
+# --- request bodies (the answers are the service's own views: CaseView, HandoverView) -------------------
 class OpenIn(BaseModel):
     counter_id: int | None = Field(None, description="the counter (null: a walk-up handled away from a counter)")
     ticket_id: int | None = None
@@ -162,14 +95,6 @@ class PurgeIn(BaseModel):
     day: date
 
 
-def case_out(v: CaseView) -> CaseOut:
-    return CaseOut(**dataclasses.asdict(v))
-
-
-def handover_out(v: HandoverView) -> HandoverOut:
-    return HandoverOut(**dataclasses.asdict(v))
-
-
 # --- catalog, lists, counts ------------------------------------------------------------------------------
 @router.get("/api/cases/catalog")
 def catalog(station: StationDep) -> dict[str, Any]:
@@ -189,10 +114,10 @@ def collected(station: StationDep, day: date | None = Query(None)) -> list[dict[
     return station.cases.collected_for(day or business_date(station.clock.now()))
 
 
-@router.get("/api/cases/awaiting-staff-check", response_model=list[CaseOut])
-def awaiting_staff_check(station: StationDep) -> list[CaseOut]:
+@router.get("/api/cases/awaiting-staff-check", response_model=list[CaseView])
+def awaiting_staff_check(station: StationDep) -> list[CaseView]:
     """Issuance cases whose set of card and documents waits for a city-staff check (D-ISS-2)."""
-    return [case_out(v) for v in station.cases.awaiting_staff_check()]
+    return station.cases.awaiting_staff_check()
 
 
 @router.post("/api/cases/purge-day")
@@ -201,121 +126,121 @@ def purge_day(body: PurgeIn, station: StationDep, actor: ActorDep) -> dict[str, 
     return {"purged": station.cases.purge_day(body.day, actor)}
 
 
-@router.get("/api/cases", response_model=list[CaseOut], responses=ERRORS)
+@router.get("/api/cases", response_model=list[CaseView], responses=ERRORS)
 def list_cases(station: StationDep, day: date | None = Query(None),
-               counter_id: int | None = Query(None, ge=1, le=999)) -> list[CaseOut]:
-    return [case_out(v) for v in station.cases.list(day, counter_id)]
+               counter_id: int | None = Query(None, ge=1, le=999)) -> list[CaseView]:
+    return station.cases.list(day, counter_id)
 
 
-@router.post("/api/cases", status_code=status.HTTP_201_CREATED, response_model=CaseOut, responses=ERRORS)
-def open_case(body: OpenIn, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases", status_code=status.HTTP_201_CREATED, response_model=CaseView, responses=ERRORS)
+def open_case(body: OpenIn, station: StationDep, actor: ActorDep) -> CaseView:
     """Open a case for a called ticket (its open case is returned if it has one), or a walk-up case."""
-    return case_out(station.cases.open(body.counter_id, actor, body.procedure, body.ticket_id))
+    return station.cases.open(body.counter_id, actor, body.procedure, body.ticket_id)
 
 
 # --- one case --------------------------------------------------------------------------------------------
-@router.get("/api/cases/{case_id}", response_model=CaseOut, responses=ERRORS)
-def get_case(case_id: DbId, station: StationDep) -> CaseOut:
-    return case_out(station.cases.get(case_id))
+@router.get("/api/cases/{case_id}", response_model=CaseView, responses=ERRORS)
+def get_case(case_id: DbId, station: StationDep) -> CaseView:
+    return station.cases.get(case_id)
 
 
-@router.post("/api/cases/{case_id}/procedure", response_model=CaseOut, responses=ERRORS)
-def change_procedure(case_id: DbId, body: ProcedureIn, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/procedure", response_model=CaseView, responses=ERRORS)
+def change_procedure(case_id: DbId, body: ProcedureIn, station: StationDep, actor: ActorDep) -> CaseView:
     """Another procedure for this visitor, while no step is done."""
-    return case_out(station.cases.change_procedure(case_id, body.procedure, actor))
+    return station.cases.change_procedure(case_id, body.procedure, actor)
 
 
-@router.post("/api/cases/{case_id}/notice", response_model=CaseOut, responses=ERRORS)
-def scan_notice(case_id: DbId, body: NoticeIn, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/notice", response_model=CaseView, responses=ERRORS)
+def scan_notice(case_id: DbId, body: NoticeIn, station: StationDep, actor: ActorDep) -> CaseView:
     """The issuance notice scanned or typed: the card record and its shelf slot (D-ISS-1)."""
-    return case_out(station.cases.scan_notice(case_id, body.text, actor))
+    return station.cases.scan_notice(case_id, body.text, actor)
 
 
-@router.post("/api/cases/{case_id}/documents", response_model=CaseOut, responses=ERRORS)
-def documents(case_id: DbId, body: PresentedIn, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/documents", response_model=CaseView, responses=ERRORS)
+def documents(case_id: DbId, body: PresentedIn, station: StationDep, actor: ActorDep) -> CaseView:
     """The documents presented → complete (waits for city staff), or returned with the 持ち物案内 slip, or
     handed to city staff when they must decide (D-DOC, D-DOC-8)."""
-    return case_out(station.cases.present_documents(case_id, presented_from(body.model_dump()), actor))
+    return station.cases.present_documents(case_id, presented_from(body.model_dump()), actor)
 
 
-@router.post("/api/cases/{case_id}/documents/all", response_model=CaseOut, responses=ERRORS)
-def documents_all(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/documents/all", response_model=CaseView, responses=ERRORS)
+def documents_all(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseView:
     """One key: the holder brought everything the record asks for."""
-    return case_out(station.cases.present_all(case_id, actor))
+    return station.cases.present_all(case_id, actor)
 
 
-@router.post("/api/cases/{case_id}/staff-check", response_model=CaseOut, responses=ERRORS)
-def staff_check(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/staff-check", response_model=CaseView, responses=ERRORS)
+def staff_check(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseView:
     """City staff: the card, ID document, notice and notification card were checked (D-ISS-2)."""
-    return case_out(station.cases.staff_check(case_id, actor))
+    return station.cases.staff_check(case_id, actor)
 
 
-@router.post("/api/cases/{case_id}/juki-check", response_model=CaseOut, responses=ERRORS)
-def juki_check(case_id: DbId, body: JukiIn, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/juki-check", response_model=CaseView, responses=ERRORS)
+def juki_check(case_id: DbId, body: JukiIn, station: StationDep, actor: ActorDep) -> CaseView:
     """The resident-record check for a 住基カード (D-ISS-3)."""
-    return case_out(station.cases.juki_check(case_id, body.holds, actor))
+    return station.cases.juki_check(case_id, body.holds, actor)
 
 
-@router.post("/api/cases/{case_id}/card-tap", response_model=CaseOut, responses=ERRORS)
-def card_tap(case_id: DbId, station: StationDep, actor: ActorDep, body: TapIn | None = None) -> CaseOut:
+@router.post("/api/cases/{case_id}/card-tap", response_model=CaseView, responses=ERRORS)
+def card_tap(case_id: DbId, station: StationDep, actor: ActorDep, body: TapIn | None = None) -> CaseView:
     """Use the card now on this case's counter reader (the server's own read, never the client's word)."""
-    return case_out(station.cases.card_tap(case_id, actor, (body or TapIn()).role))
+    return station.cases.card_tap(case_id, actor, (body or TapIn()).role)
 
 
-@router.post("/api/cases/{case_id}/steps/{step}", response_model=CaseOut, responses=ERRORS)
-def tick(case_id: DbId, step: str, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/steps/{step}", response_model=CaseView, responses=ERRORS)
+def tick(case_id: DbId, step: str, station: StationDep, actor: ActorDep) -> CaseView:
     """A confirmation step: explained, receipt_copy, pins_known, or a step of a simple procedure."""
-    return case_out(station.cases.tick(case_id, step, actor))
+    return station.cases.tick(case_id, step, actor)
 
 
-@router.post("/api/cases/{case_id}/issue", response_model=CaseOut, responses=ERRORS)
-def issue(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/issue", response_model=CaseView, responses=ERRORS)
+def issue(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseView:
     """Hand the card over: the stock record becomes issued; collected documents are listed (D-BO-6)."""
-    return case_out(station.cases.issue(case_id, actor))
+    return station.cases.issue(case_id, actor)
 
 
-@router.post("/api/cases/{case_id}/consents", response_model=CaseOut, responses=ERRORS)
-def consents(case_id: DbId, body: ConsentsIn, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/consents", response_model=CaseView, responses=ERRORS)
+def consents(case_id: DbId, body: ConsentsIn, station: StationDep, actor: ActorDep) -> CaseView:
     """The applications and the visitor's consents for them, recorded with time and clerk (D-INS-2)."""
-    return case_out(station.cases.consents(case_id, list(body.applications), list(body.consents), actor))
+    return station.cases.consents(case_id, list(body.applications), list(body.consents), actor)
 
 
-@router.post("/api/cases/{case_id}/applied", response_model=CaseOut, responses=ERRORS)
-def applied(case_id: DbId, station: StationDep, actor: ActorDep, body: AppliedIn | None = None) -> CaseOut:
+@router.post("/api/cases/{case_id}/applied", response_model=CaseView, responses=ERRORS)
+def applied(case_id: DbId, station: StationDep, actor: ActorDep, body: AppliedIn | None = None) -> CaseView:
     """Applied on the portal terminal (D-INS-4)."""
     apps = list(body.applications) if body and body.applications is not None else None
-    return case_out(station.cases.applied(case_id, actor, apps))
+    return station.cases.applied(case_id, actor, apps)
 
 
-@router.post("/api/cases/{case_id}/complete", response_model=CaseOut, responses=ERRORS)
-def complete(case_id: DbId, station: StationDep, actor: ActorDep, body: CompleteIn | None = None) -> CaseOut:
+@router.post("/api/cases/{case_id}/complete", response_model=CaseView, responses=ERRORS)
+def complete(case_id: DbId, station: StationDep, actor: ActorDep, body: CompleteIn | None = None) -> CaseView:
     """Finish a simple procedure with an outcome, or hand a handover procedure to city staff."""
     body = body or CompleteIn()
-    return case_out(station.cases.complete(case_id, body.outcome, actor, body.note))
+    return station.cases.complete(case_id, body.outcome, actor, body.note)
 
 
-@router.post("/api/cases/{case_id}/cancel", response_model=CaseOut, responses=ERRORS)
-def cancel(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseOut:
-    return case_out(station.cases.cancel(case_id, actor))
+@router.post("/api/cases/{case_id}/cancel", response_model=CaseView, responses=ERRORS)
+def cancel(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseView:
+    return station.cases.cancel(case_id, actor)
 
 
-@router.post("/api/cases/{case_id}/undo", response_model=CaseOut, responses=ERRORS)
-def undo(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/undo", response_model=CaseView, responses=ERRORS)
+def undo(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseView:
     """Take back the last step when that is safe (409 with the reason otherwise)."""
-    return case_out(station.cases.undo(case_id, actor))
+    return station.cases.undo(case_id, actor)
 
 
-@router.post("/api/cases/{case_id}/handover", response_model=CaseOut, responses=ERRORS)
-def handover(case_id: DbId, body: HandoverIn, station: StationDep, actor: ActorDep) -> CaseOut:
+@router.post("/api/cases/{case_id}/handover", response_model=CaseView, responses=ERRORS)
+def handover(case_id: DbId, body: HandoverIn, station: StationDep, actor: ActorDep) -> CaseView:
     """Hand the case to city staff from any step, with a catalog reason (D-GUI-2/3, D-OTH-2/4, D-APP-3)."""
-    return case_out(station.cases.handover(case_id, body.reason, actor, body.note))
+    return station.cases.handover(case_id, body.reason, actor, body.note)
 
 
-@router.post("/api/cases/{case_id}/link", status_code=status.HTTP_201_CREATED, response_model=CaseOut,
+@router.post("/api/cases/{case_id}/link", status_code=status.HTTP_201_CREATED, response_model=CaseView,
              responses=ERRORS)
-def link(case_id: DbId, body: ProcedureIn, station: StationDep, actor: ActorDep) -> CaseOut:
+def link(case_id: DbId, body: ProcedureIn, station: StationDep, actor: ActorDep) -> CaseView:
     """Continue with another procedure for the same visitor (insurance after issuance, PIN reset first …)."""
-    return case_out(station.cases.open_linked(case_id, body.procedure, actor))
+    return station.cases.open_linked(case_id, body.procedure, actor)
 
 
 @router.get("/api/cases/{case_id}/slips/{kind}", response_model=SlipOut, responses=ERRORS)
@@ -331,25 +256,25 @@ def reprint(case_id: DbId, kind: Literal["documents", "renewal", "pin_reset"], s
 
 
 # --- city staff: the handover queue ------------------------------------------------------------------------
-@router.get("/api/handovers", response_model=list[HandoverOut], responses=ERRORS)
+@router.get("/api/handovers", response_model=list[HandoverView], responses=ERRORS)
 def list_handovers(
     station: StationDep, state: list[Literal["waiting", "taken", "closed"]] = Query(["waiting", "taken"]),
-) -> list[HandoverOut]:
-    return [handover_out(v) for v in station.cases.handovers(tuple(state))]
+) -> list[HandoverView]:
+    return station.cases.handovers(tuple(state))
 
 
-@router.get("/api/handovers/{handover_id}", response_model=HandoverOut, responses=ERRORS)
-def get_handover(handover_id: DbId, station: StationDep) -> HandoverOut:
-    return handover_out(station.cases.get_handover(handover_id))
+@router.get("/api/handovers/{handover_id}", response_model=HandoverView, responses=ERRORS)
+def get_handover(handover_id: DbId, station: StationDep) -> HandoverView:
+    return station.cases.get_handover(handover_id)
 
 
-@router.post("/api/handovers/{handover_id}/take", response_model=HandoverOut, responses=ERRORS)
-def take(handover_id: DbId, station: StationDep, actor: ActorDep) -> HandoverOut:
+@router.post("/api/handovers/{handover_id}/take", response_model=HandoverView, responses=ERRORS)
+def take(handover_id: DbId, station: StationDep, actor: ActorDep) -> HandoverView:
     """City staff take a handed-over case (409 if someone already did)."""
-    return handover_out(station.cases.take(handover_id, actor))
+    return station.cases.take(handover_id, actor)
 
 
-@router.post("/api/handovers/{handover_id}/close", response_model=HandoverOut, responses=ERRORS)
-def close(handover_id: DbId, station: StationDep, actor: ActorDep) -> HandoverOut:
+@router.post("/api/handovers/{handover_id}/close", response_model=HandoverView, responses=ERRORS)
+def close(handover_id: DbId, station: StationDep, actor: ActorDep) -> HandoverView:
     """City staff finished: the case closes and its personal data is purged (D-ALL-2)."""
-    return handover_out(station.cases.close_handover(handover_id, actor))
+    return station.cases.close_handover(handover_id, actor)

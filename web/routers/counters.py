@@ -5,61 +5,48 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from station.domain.queue import CounterState
+from station.services.queue_views import CategoryStatus, CounterView, TicketView
 from web.deps import ActorDep, StationDep
-from web.routers.tickets import ERRORS, ticket_out
-from web.schemas import CategoryOut, CounterOut, TicketOut
+from web.routers.tickets import ERRORS
 
 router = APIRouter(prefix="/api", tags=["counters"])
 
 
-@router.get("/categories", response_model=list[CategoryOut])
-def list_categories(station: StationDep) -> list[CategoryOut]:
+@router.get("/categories", response_model=list[CategoryStatus])
+def list_categories(station: StationDep) -> list[CategoryStatus]:
     """Categories with live waiting counts, estimated wait, and whether the dispenser accepts now."""
-    prefixes = {c.code: c.prefix for c in station.settings.categories}
-    return [CategoryOut(prefix=prefixes[s.code], **s.__dict__) for s in station.queue.categories_status()]
+    return station.queue.categories_status()
 
 
-def counter_out(station: StationDep, counter_id: int) -> CounterOut:
-    c = station.settings.counter(counter_id)
-    assert c is not None
-    current = station.queue.current_ticket(counter_id)
-    return CounterOut(
-        id=c.id, name_ja=c.name_ja, name_en=c.name_en, categories=c.categories,
-        state=station.queue.counter_states()[c.id].value,
-        current_ticket=ticket_out(current) if current else None,
-        handled_today=station.queue.handled_today(c.id),
-    )
+@router.get("/counters", response_model=list[CounterView])
+def list_counters(station: StationDep) -> list[CounterView]:
+    return [station.queue.counter(c.id) for c in station.settings.counters]
 
 
-@router.get("/counters", response_model=list[CounterOut])
-def list_counters(station: StationDep) -> list[CounterOut]:
-    return [counter_out(station, c.id) for c in station.settings.counters]
+@router.get("/counters/{counter_id}", response_model=CounterView, responses=ERRORS)
+def get_counter(counter_id: int, station: StationDep) -> CounterView:
+    """One counter; 404 for a counter the office does not have."""
+    return station.queue.counter(counter_id)
 
 
-@router.get("/counters/{counter_id}", response_model=CounterOut, responses=ERRORS)
-def get_counter(counter_id: int, station: StationDep) -> CounterOut:
-    station.queue._counter_categories(counter_id)  # 404 for an unknown counter
-    return counter_out(station, counter_id)
-
-
-@router.post("/counters/{counter_id}/call-next", response_model=TicketOut,
+@router.post("/counters/{counter_id}/call-next", response_model=TicketView,
              responses={**ERRORS, 204: {"description": "nobody is waiting for this counter"}})
-def call_next(counter_id: int, station: StationDep, actor: ActorDep) -> TicketOut | Response:
+def call_next(counter_id: int, station: StationDep, actor: ActorDep) -> TicketView | Response:
     """Call the oldest waiting visitor this counter serves: exactly once across every counter."""
     view = station.queue.call_next(counter_id, actor)
     if view is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    return ticket_out(view)
+    return view
 
 
 def _set_state(state: CounterState) -> None:
-    def route(counter_id: int, station: StationDep, actor: ActorDep) -> CounterOut:
+    def route(counter_id: int, station: StationDep, actor: ActorDep) -> CounterView:
         station.queue.set_counter_state(counter_id, state, actor)
-        return counter_out(station, counter_id)
+        return station.queue.counter(counter_id)
 
     verb = {CounterState.PAUSED: "pause", CounterState.OPEN: "resume", CounterState.CLOSED: "close"}[state]
     route.__name__ = f"counter_{verb}"
-    router.post(f"/counters/{{counter_id}}/{verb}", response_model=CounterOut, responses=ERRORS)(route)
+    router.post(f"/counters/{{counter_id}}/{verb}", response_model=CounterView, responses=ERRORS)(route)
 
 
 for _s in (CounterState.PAUSED, CounterState.OPEN, CounterState.CLOSED):

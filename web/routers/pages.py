@@ -6,20 +6,15 @@ services, and render. Everything that changes afterwards comes from the JSON API
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
 
 from station.services.errors import NotFound
 from web import i18n
 from web.deps import StationDep
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
+from web.templates import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,8 +44,7 @@ def not_found(request: Request, station: Any, title_key: str, hint_key: str | No
 
 
 def categories_public(station: Any) -> list[dict[str, Any]]:
-    prefixes = {c.code: c.prefix for c in station.settings.categories}
-    return [{**dataclasses.asdict(s), "prefix": prefixes[s.code]} for s in station.queue.categories_status()]
+    return [s.model_dump() for s in station.queue.categories_status()]
 
 
 def counters_public(station: Any) -> list[dict[str, Any]]:
@@ -85,17 +79,7 @@ def display(request: Request, station: StationDep) -> HTMLResponse:
 
 def _status_data(station: Any, token: str) -> dict[str, Any]:
     """What the visitor's phone may know: the number and the queue, nothing personal, no ids."""
-    v = station.queue.by_token(token)
-    counter = station.settings.counter(v.counter_id) if v.counter_id else None
-    return {
-        "number": v.number, "category_name_ja": v.category_name_ja, "category_name_en": v.category_name_en,
-        "state": v.state, "waiting_ahead": v.waiting_ahead, "estimated_wait_min": v.estimated_wait_min,
-        "counter_id": v.counter_id,
-        "counter_name_ja": counter.name_ja if counter else None,
-        "counter_name_en": counter.name_en if counter else None,
-        "recall_count": v.recall_count,
-        "now": station.clock.now().isoformat(),
-    }
+    return station.queue.visitor_status(token).model_dump()
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
@@ -112,9 +96,8 @@ def ticket_status_data(token: str, station: StationDep) -> JSONResponse:
     """The status page polls this (and refetches on SSE events); no-store so phones never show stale data."""
     try:
         data = _status_data(station, token)
-    except NotFound:
-        return JSONResponse({"detail": {"message_ja": "この番号札は見つかりません", "message_en": "ticket not found"}},
-                            status_code=404)
+    except NotFound as e:
+        return JSONResponse({"detail": {"message_ja": e.message_ja, "message_en": e.message_en}}, status_code=404)
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
 
@@ -151,6 +134,6 @@ def sim_tickets(station: StationDep) -> JSONResponse:
     from station.domain.barcodes import make_ticket_code
 
     rows = [{"id": v.id, "number": v.number, "state": v.state, "category_name_ja": v.category_name_ja,
-             "status_path": f"/t/{v.token}", "code": make_ticket_code(v.id)}
+             "category_name_en": v.category_name_en, "status_path": f"/t/{v.token}", "code": make_ticket_code(v.id)}
             for v in station.queue.list()]
     return JSONResponse(rows[-50:][::-1], headers={"Cache-Control": "no-store"})

@@ -4,8 +4,7 @@ PERSONAL_DATA); counts and the D-TEL-4 lookup carry nothing personal."""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -14,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from station.domain import phone as rules
 from station.domain.calendar import business_date
-from station.services.phone import categories, escalations
+from station.services.phone import LookupView, PhoneCallView, categories, escalations
 from web.deps import ActorDep, StationDep
 from web.schemas import ErrorOut
 
@@ -37,74 +36,31 @@ class CallIn(BaseModel):
     application_date: date | None = Field(None, description="④: the date the caller says they applied")
 
 
-class CallOut(BaseModel):
-    id: int
-    business_date: date
-    received_at: datetime
-    recorded_by: str
-    category: int
-    category_mark: str
-    category_ja: str
-    category_en: str
-    trivial: bool
-    escalation: str | None
-    escalation_ja: str | None
-    case_id: int | None
-    handover_id: int | None
-    application_date: date | None
-    days_since_application: int | None
-    stale: bool
-    content: str | None = Field(description="personal: null once purged")
-    response: str | None
-    caller_name: str | None
-    caller_phone: str | None
-    purged: bool
-
-
-class LookupOut(BaseModel):
-    found: bool
-    application_date: date | None
-    days_since_application: int | None
-    status: str | None
-    status_ja: str | None
-    notice_mailed: bool
-    mailed_on: date | None
-    receipt_deadline: date | None
-    stale: bool = Field(description="over stock.stale_application_days and not mailed: hand over (D-TEL-4)")
-    stale_days: int
-    message_ja: str
-    message_en: str
-
-
-def _out(v: Any) -> CallOut:
-    return CallOut(**dataclasses.asdict(v))
-
-
 @router.get("/api/phone/categories")
 def phone_categories(station: StationDep) -> dict[str, Any]:
     """The categories ①–⑩ (seed 別紙1) with their keys, the escalations, and the D-TEL-4 threshold."""
     return {"categories": categories(), "escalations": escalations(), "stale_days": station.phone.stale_days}
 
 
-@router.get("/api/phone/lookup", response_model=LookupOut, responses=ERRORS)
-def lookup(station: StationDep, ref: str = Query(..., min_length=1, max_length=32)) -> LookupOut:
+@router.get("/api/phone/lookup", response_model=LookupView, responses=ERRORS)
+def lookup(station: StationDep, ref: str = Query(..., min_length=1, max_length=32)) -> LookupView:
     """D-TEL-4: the application date behind a notice number or 申請書ID, and whether to hand over."""
-    return LookupOut(**dataclasses.asdict(station.phone.lookup(ref)))
+    return station.phone.lookup(ref)
 
 
-@router.post("/api/phone/calls", status_code=status.HTTP_201_CREATED, response_model=CallOut, responses=ERRORS)
-def record_call(body: CallIn, station: StationDep, actor: ActorDep) -> CallOut:
+@router.post("/api/phone/calls", status_code=status.HTTP_201_CREATED, response_model=PhoneCallView, responses=ERRORS)
+def record_call(body: CallIn, station: StationDep, actor: ActorDep) -> PhoneCallView:
     """Save a slip; with `escalation` it goes to the city-staff handover queue in the same transaction."""
-    return _out(station.phone.record(
+    return station.phone.record(
         body.category, actor, content=body.content, response=body.response, escalation=body.escalation,
         caller_name=body.caller_name, caller_phone=body.caller_phone, lookup_ref=body.lookup_ref,
-        application_date=body.application_date))
+        application_date=body.application_date)
 
 
-@router.get("/api/phone/calls", response_model=list[CallOut])
-def list_calls(station: StationDep, day: date | None = Query(None, alias="date")) -> list[CallOut]:
+@router.get("/api/phone/calls", response_model=list[PhoneCallView])
+def list_calls(station: StationDep, day: date | None = Query(None, alias="date")) -> list[PhoneCallView]:
     """A day's slips, newest first (contents and caller details until purged)."""
-    return [_out(v) for v in station.phone.list(day)]
+    return station.phone.list(day)
 
 
 @router.get("/api/phone/counts")

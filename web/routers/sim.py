@@ -52,11 +52,11 @@ def _rig(station: StationDep):  # type: ignore[no-untyped-def]
 def press_button(body: ButtonIn, station: StationDep) -> dict[str, str]:
     """Press the dispenser button of a category: the code goes through the pty to the real driver."""
     rig = _rig(station)
-    station.queue._category(body.category)  # 422 for an unknown category
+    station.queue.category(body.category)  # 422 for an unknown category
     try:
         rig.press(body.category)
     except KeyError as e:
-        raise Conflict(f"区分 {body.category} のボタンがありません", f"no button for {body.category}") from e
+        raise Conflict("queue.sim.no_button", params={"category": body.category}) from e
     return {"pressed": body.category}
 
 

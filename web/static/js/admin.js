@@ -108,9 +108,11 @@
     $("calendar-rows").replaceChildren(...cfg.calendar.map((d) => h("tr", { "data-day": d.date, "data-source": d.source },
       h("th", { scope: "row" }, d.date),
       h("td", {}, S.LANG === "en" ? t("kind_" + d.kind) : d.kind_ja),
-      h("td", {}, d.hours),
+      // a closed day's hours come as the word 閉庁; the kind column already says "Closed" in English
+      h("td", {}, S.LANG === "en" && d.kind === "closed" ? "—" : d.hours),
       h("td", {}, t("source_" + d.source)),
-      h("td", {}, d.note),
+      // the note is the office's own free text (often Japanese, e.g. a holiday's name): say which language it is
+      h("td", { lang: /[\u3040-\u30ff\u4e00-\u9fff]/.test(d.note || "") ? "ja" : null }, d.note),
       h("td", { class: "cell-actions" }, d.source === "admin" ? h("button", { type: "button", class: "btn btn-small",
         onclick: () => undoDay(d.date) }, t("undo_change")) : null))));
   }

@@ -17,15 +17,14 @@
       if (v) q.set(k, v);
     }
     err.hidden = true;
-    const res = await window.apiFetch("/api/audit?" + q.toString(), { cache: "no-store" });
-    if (!res.ok) {
-      let d = null;
-      try { d = (await res.json()).detail; } catch (e) { d = null; }
-      err.textContent = (d && (window.LANG === "en" ? d.message_en : d.message_ja)) || String(res.status);
+    let rows;
+    try {
+      rows = (await Station.api("GET", "/api/audit?" + q.toString())).data;
+    } catch (e) {
+      err.textContent = e.message || String(e.status);
       err.hidden = false;
       return;
     }
-    const rows = await res.json();
     tbody.replaceChildren(...rows.map((e) => {
       const tr = document.createElement("tr");
       for (const v of [fmt.format(new Date(e.at)), e.actor, e.action, e.target, e.detail, e.client]) {

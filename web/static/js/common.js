@@ -16,9 +16,8 @@ const Station = (() => {
   /** A service error, carrying the message the API wrote for people. */
   class ApiError extends Error {
     constructor(status, detail) {
-      const ja = (detail && detail.message_ja) || "通信できませんでした";
-      const en = (detail && detail.message_en) || "could not reach the station";
-      super(LANG === "en" ? en : ja);
+      const own = detail && (LANG === "en" ? detail.message_en : detail.message_ja);
+      super(own || t("api_unreachable"));
       this.status = status;
       this.detail = detail || {};
     }
@@ -33,7 +32,9 @@ const Station = (() => {
       const token = meta && meta.getAttribute("content");
       if (token) opts.headers["X-CSRF-Token"] = token;
     }
-    if (body !== undefined) {
+    if (body instanceof FormData) {
+      opts.body = body;  // a file upload: the browser writes the multipart boundary itself
+    } else if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
     }
@@ -54,6 +55,12 @@ const Station = (() => {
     }
     if (!res.ok) throw new ApiError(res.status, data && data.detail);
     return { status: res.status, data };
+  }
+
+  /** Log out, then go to the login page (coming back to `next` after the next login). */
+  async function logout(next) {
+    await api("POST", "/api/auth/logout").catch(() => {});
+    location.assign("/login" + (next ? "?next=" + encodeURIComponent(next) : ""));
   }
 
   /** Build an element: h("div", {class: "x"}, "text", child). Text is never parsed as HTML. */
@@ -177,6 +184,6 @@ const Station = (() => {
   function catDesc(c) { return LANG === "en" ? c.description_en : c.description_ja; }
   function stateLabel(state) { return t("state_" + state); }
 
-  return { T, LANG, t, api, ApiError, h, syncClock, now, hhmm, startClock, live, debounce,
+  return { T, LANG, t, api, ApiError, logout, h, syncClock, now, hhmm, startClock, live, debounce,
            catName, catDesc, stateLabel };
 })();

@@ -9,6 +9,7 @@
   const MAX_SPEECH = 12;   // pending announcements; older ones are dropped in a burst
   const counters = JSON.parse($("counters").textContent);
   const counterById = new Map(counters.map((c) => [c.id, c]));
+  const UTTER = JSON.parse($("utter").textContent);  // screen.display_utter, Japanese: the voice is ja-JP
 
   // --- calls list --------------------------------------------------------------------------------
   /** ticket id → {number, counter_id, recall}; insertion order = newest last. */
@@ -22,11 +23,15 @@
       return h("li", { class: i === 0 ? "call newest" : "call", "data-ticket": id, "data-number": c.number },
         h("span", { class: "call-number" }, c.number),
         h("span", { class: "call-arrow", "aria-hidden": "true" }, "→"),
-        h("span", { class: "call-counter" },
-          h("span", { class: "call-counter-main" },
-            h("span", { class: "call-counter-num" }, String(c.counter_id)),
-            h("span", { class: "call-counter-ja" }, "番窓口")),
-          h("span", { class: "call-counter-en", lang: "en" }, ctr ? ctr.name_en : `Counter ${c.counter_id}`)),
+        S.LANG === "en"
+          // English mode: the counter's English name only (its Japanese line would double it)
+          ? h("span", { class: "call-counter" },
+            h("span", { class: "call-counter-main" }, ctr ? ctr.name_en : S.t("counter_n", { n: c.counter_id })))
+          : h("span", { class: "call-counter" },
+            h("span", { class: "call-counter-main" },
+              h("span", { class: "call-counter-num" }, String(c.counter_id)),
+              h("span", { class: "call-counter-ja" }, S.t("display_counter_suffix"))),
+            h("span", { class: "call-counter-en", lang: "en" }, ctr ? ctr.name_en : `Counter ${c.counter_id}`)),
         c.recall && i === 0 ? h("span", { class: "call-recall" }, S.t("display_recall")) : null);
     }));
     $("calls-none").hidden = calls.size > 0;
@@ -97,7 +102,7 @@
   async function chime() {
     const ctx = audioCtx();
     if (!ctx || ctx.state !== "running") return wait(300);
-    // Two soft tones (ピン・ポーン), like a public-office chime.
+    // Two soft tones (a ding-dong), like a public-office chime.
     const tones = [[880, 0], [698.5, 0.45]];
     for (const [freq, at] of tones) {
       const osc = ctx.createOscillator();
@@ -146,7 +151,7 @@
   const speechQueue = [];
   let speaking = false;
   function announce(d) {
-    const text = `受付番号 ${d.spoken} 番の方、${d.counter_id}番窓口へお越しください`;
+    const text = UTTER.split("{spoken}").join(d.spoken).split("{counter}").join(String(d.counter_id));
     speechQueue.push(text);
     while (speechQueue.length > MAX_SPEECH) speechQueue.shift();
     if (!speaking) drain();

@@ -5,10 +5,14 @@
   if (btn) btn.addEventListener("click", async () => {
     if (!window.confirm("回収書類を本市職員に引き渡しましたか？この日の個人情報を削除します。 / Handed over? Personal data will be purged.")) return;
     btn.disabled = true;
-    const res = await window.apiFetch("/api/end-of-day/close", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ date: btn.dataset.day }) });
-    if (res.ok) { location.reload(); return; }
-    const d = ((await res.json().catch(() => null)) || {}).detail || {};
+    let d;
+    try {
+      await Station.api("POST", "/api/end-of-day/close", { date: btn.dataset.day });
+      location.reload();
+      return;
+    } catch (e) {
+      d = (e && e.detail) || {};
+    }
     const err = document.getElementById("eod-error");
     err.textContent = (d.message_ja || "引渡しを記録できませんでした") + (d.message_en ? " / " + d.message_en : "");
     err.hidden = false;

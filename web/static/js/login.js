@@ -1,11 +1,12 @@
-/* The login form: POST /api/auth/login as JSON, then go where the visitor was heading. */
+/* The login form: POST /api/auth/login as JSON, then go where the visitor was heading.
+ * Its words come from the page's catalog table (screen.login_* codes) through Station.t. */
 "use strict";
 
 (() => {
+  const { t } = Station;
   const form = document.getElementById("login-form");
   const err = document.getElementById("login-error");
   const submit = document.getElementById("login-submit");
-  const LANG = window.LANG || "ja";
 
   function showError(msg) {
     err.textContent = msg;
@@ -18,7 +19,7 @@
     const password = form.elements.password.value;
     const counter = form.elements.counter_id.value;
     if (!name || !password) {
-      showError(LANG === "en" ? "Enter your user name and password." : "ユーザー名とパスワードを入力してください");
+      showError(t("login_missing"));
       return;
     }
     const body = { name, password };
@@ -26,23 +27,13 @@
     submit.disabled = true;
     showError("");
     try {
-      const res = await fetch("/api/auth/login", {
-        method: "POST", credentials: "same-origin", cache: "no-store",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body),
-      });
-      if (res.ok) {
-        location.assign(form.dataset.next || "/");
-        return;
-      }
-      let detail = null;
-      try { detail = (await res.json()).detail; } catch (e) { detail = null; }
-      const msg = detail && (LANG === "en" ? detail.message_en : detail.message_ja);
-      showError(msg || (LANG === "en" ? "Could not log in." : "ログインできませんでした"));
+      await Station.api("POST", "/api/auth/login", body);
+      location.assign(form.dataset.next || "/");
+    } catch (e) {
+      // ApiError: the API's own sentence in this page's language, or "could not reach the station".
+      showError(e.status ? (e.message || t("login_failed")) : t("api_unreachable"));
       form.elements.password.value = "";
       form.elements.password.focus();
-    } catch (e) {
-      showError(LANG === "en" ? "Could not reach the station." : "通信できませんでした");
     } finally {
       submit.disabled = false;
     }
@@ -58,5 +49,5 @@
   }
 
   const logout = document.getElementById("logout");
-  if (logout) logout.addEventListener("click", () => window.StationAuth.logout(form.dataset.next));
+  if (logout) logout.addEventListener("click", () => Station.logout(form.dataset.next));
 })();

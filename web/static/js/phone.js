@@ -16,17 +16,14 @@
   let saving = false;
 
   async function call(method, path, body) {
-    const opts = { method, headers: { Accept: "application/json" }, cache: "no-store" };
-    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    const res = await window.apiFetch(path, opts);
-    const data = await res.json().catch(() => null);
-    if (!res.ok) {
-      const d = (data && data.detail) || {};
+    try {
+      return (await Station.api(method, path, body)).data;
+    } catch (e) {
+      const d = (e && e.detail) || {};
       const err = new Error((d.message_ja || "保存できませんでした") + (d.message_en ? " / " + d.message_en : ""));
-      err.status = res.status; err.detail = d;
+      err.status = e.status; err.detail = d;
       throw err;
     }
-    return data;
   }
 
   function toast(msg, kind) {

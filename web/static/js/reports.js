@@ -55,10 +55,11 @@
 
   async function load(day) {
     $("rep-error").hidden = true;
-    const res = await window.apiFetch("/api/reports/daily?date=" + encodeURIComponent(day), { cache: "no-store" });
-    const r = await res.json().catch(() => null);
-    if (!res.ok) {
-      $("rep-error").textContent = (r && r.detail && r.detail.message_ja) || "読み込めませんでした / could not load";
+    let r;
+    try {
+      r = (await Station.api("GET", "/api/reports/daily?date=" + encodeURIComponent(day))).data;
+    } catch (e) {
+      $("rep-error").textContent = (e.detail && e.detail.message_ja) || "読み込めませんでした / could not load";
       $("rep-error").hidden = false;
       return;
     }

@@ -58,7 +58,7 @@
     const sel = $("card-profile");
     if (!sel.options.length) {
       sel.replaceChildren(...(r.profiles || []).map((p) =>
-        h("option", { value: p.name }, p.description_ja ? `${p.name} — ${p.description_ja}` : p.name)));
+        h("option", { value: p.name }, p.description_ja && S.LANG !== "en" ? `${p.name} — ${p.description_ja}` : p.name)));  // profiles are described in Japanese only
     }
     $("card-now").textContent = r.available === false ? (r.error || "")
       : r.inserted ? t("sim_card_state_in", { p: r.profile }) : t("sim_card_state_out");
@@ -90,7 +90,7 @@
     if (!rows) return;
     $("sim-tickets").replaceChildren(...rows.slice(0, 15).map((r) => h("tr", { "data-number": r.number },
       h("th", { scope: "row" }, r.number),
-      h("td", {}, r.category_name_ja),
+      h("td", {}, S.LANG === "en" ? r.category_name_en : r.category_name_ja),
       h("td", {}, h("span", { class: "pill", "data-state": r.state }, S.stateLabel(r.state))),
       h("td", { class: "cell-actions" },
         h("a", { href: r.status_path, target: "_blank", class: "status-link" }, t("sim_status_link")),
