@@ -70,7 +70,7 @@ class Station:
         self.rig: SimulatorRig | None = None
         self.spooler = PrintSpooler(settings, self.sessions, self.clock, self.bus, lambda: self.printer)
         self.queue = QueueService(settings, self.calendar, self.sessions, self.clock, self.bus,
-                                  on_issued=self.spooler.submit, reads=self.read_sessions)
+                                  on_issued=self.spooler.submit, reads=self.read_sessions, owe_print=self.spooler.owe)
         self.uow = UnitOfWork(self.sessions, self.bus)  # every write: change + audit + events together
         self.auth = AuthService(settings, self.sessions, self.clock, uow=self.uow)
         self.stock = StockService(settings, self.sessions, self.clock, self.bus, uow=self.uow)
@@ -119,7 +119,7 @@ class Station:
                 self.devices.add(device)
             self.printer = self.devices.devices.get("printer")  # type: ignore[assignment, call-overload]
             self.devices.start()
-        self.spooler.start()
+        self.spooler.start(view_of=self.queue.get)  # first the jobs owed from before (issue 19)
         self._started = True
         log.info("station started (counter %s, simulate=%s)", self.settings.counter_id, self.simulated)
 

@@ -177,6 +177,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/sim/printer/jobs/{job_id}.png"): Policy(SIM),
     ("GET", "/api/sim/printer/state"): Policy(SIM),
     ("POST", "/api/sim/printer/state"): Policy(SIM),
+    ("POST", "/api/sim/printer/speed"): Policy(SIM),
     ("GET", "/api/sim/card"): Policy(SIM),
     ("POST", "/api/sim/card"): Policy(SIM),
     ("POST", "/api/sim/scanner"): Policy(SIM),

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
@@ -47,6 +48,7 @@ class QueueService:
         bus: EventBus,
         on_issued: Callable[[TicketView], None] | None = None,
         reads: sessionmaker[Session] | None = None,
+        owe_print: Callable[[Connection, int, datetime], None] | None = None,
     ) -> None:
         self.settings = settings
         self.calendar = calendar
@@ -56,8 +58,10 @@ class QueueService:
         self.clock = clock
         self.bus = bus
         self.uow = UnitOfWork(sessions, bus)
-        # Called after commit with each new ticket (the print spooler hooks in here).
+        # Called after commit with each new ticket (the print spooler hooks in here); `owe_print` inside the
+        # ticket's transaction, so a ticket and the spooler's job for it commit together (issue 19).
         self.on_issued = on_issued
+        self.owe_print = owe_print
         self._estimate_cache: tuple[date, datetime, dict[str, list[float]], dict[int, q.CounterState]] | None = None
 
     # --- checks the routers use too --------------------------------------------------------------
@@ -107,6 +111,8 @@ class QueueService:
             )
             # Through the connection, not ch.audit's ORM add: the hot path skips the ORM's flush.
             audit.record(conn, now, actor or Actor(source), "ticket.issue", number, ticket_id=ticket_id)
+            if self.owe_print:
+                self.owe_print(conn, ticket_id, now)
             # Built from what this transaction already knows: the press → print path stays short.
             view = TicketView(
                 id=ticket_id, number=number, spoken=q.spoken_number(cat.prefix, seq), category=cat.code,

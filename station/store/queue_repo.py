@@ -270,17 +270,7 @@ def waiting_lines(s: Session, days: set[date]) -> dict[str, list[tuple[datetime,
     return lines
 
 
-# --- printing ----------------------------------------------------------------------------------------
-def record_print(conn: Connection, ticket_id: int, printed: bool, error: str | None, now: datetime) -> None:
-    """One upsert of the ticket's print outcome on the transaction's connection: the writer lock (SQLite
-    has one for the office) is held as briefly as possible, since the next press may be waiting on it."""
-    conn.execute(insert_on_conflict(conn, TicketPrint).values(
-        ticket_id=ticket_id, printed=printed, error=error, updated_at=now, count=int(printed),
-    ).on_conflict_do_update(index_elements=[TicketPrint.ticket_id], set_={
-        "printed": printed, "error": error, "updated_at": now, "count": TicketPrint.count + int(printed),
-    }))
-
-
+# --- printing: outcomes and the spooler's jobs are in station.store.print_repo ----------------------
 def exists(s: Session, ticket_id: int) -> bool:
     return s.get(Ticket, ticket_id) is not None
 
