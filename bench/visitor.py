@@ -103,7 +103,7 @@ def floor(c: sqlite3.Connection, n: int) -> dict[str, list[float]]:
     for _ in range(n):  # whole visitors: call, start, finish
         t0 = time.perf_counter()
         tid = call()
-        for state in ("serving", "finished"):
+        for state in ("serving", "done"):
             c.execute("BEGIN IMMEDIATE")
             c.execute("UPDATE floor_tickets SET state = ?, finished_at = ? WHERE id = ?", (state, t_issue, tid))
             c.execute("COMMIT")
@@ -131,7 +131,7 @@ def grow_day(db: Path, total: int) -> int:
         cat = cats[i % len(cats)]
         last[cat] = last.get(cat, 0) + 1
         issued = t + timedelta(milliseconds=600 * i / max(1, add) * 60)
-        rows.append((DAY, cat, last[cat], f"{cat}{last[cat]:03d}", "finished", "bench", secrets.token_urlsafe(18),
+        rows.append((DAY, cat, last[cat], f"{cat}{last[cat]:03d}", "done", "bench", secrets.token_urlsafe(18),
                      ts(issued), ts(issued + timedelta(minutes=3)), ts(issued + timedelta(minutes=4)),
                      ts(issued + timedelta(minutes=4 + i % 9)), 1 + i % 3, 0, 0))
     with c:
