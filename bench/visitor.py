@@ -203,14 +203,17 @@ async def sequential(url: str, headers: dict[str, str], pid: int, n: int, has_ne
         out["call-next"] = calls.done()  # its CPU is the visitor phase's, per request
         if has_next:
             ph = Phase(pid)
-            for _ in range(n):
+            for _ in range(n):  # next-visitor finishes the one served here and calls the next; then start
                 t0 = time.perf_counter()
                 _, data = await expect(http, "/api/counters/1/next-visitor")
-                await expect(http, f"/api/tickets/{json.loads(data)['id']}/start", body=body)
+                await expect(http, f"/api/tickets/{json.loads(data)['called']['id']}/start", body=body)
                 ph.lat.append(time.perf_counter() - t0)
                 ph.requests += 2
             out["visitor (next)"] = ph.done()
-            await expect(http, "/api/counters/1/next-visitor", ok=(200, 204))  # finish the last one
+            _, data = await expect(http, "/api/counters/1/next-visitor")  # the last one finished, one called
+            tid = json.loads(data)["called"]["id"]
+            await expect(http, f"/api/tickets/{tid}/start", body=body)
+            await expect(http, f"/api/tickets/{tid}/finish", body=body)
     finally:
         await http.aclose()
     return out

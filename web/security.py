@@ -318,15 +318,25 @@ def _station(request: Request) -> Station:
     return request.app.state.station
 
 
-def _authenticate(request: Request) -> Principal | None:
+def _authenticate(request: Request, cached_only: bool = False) -> Principal | bool | None:
+    """Who sends this request. With `cached_only` (on the event loop, no database): the principal if the
+    auth service has it cached, else False, meaning "look it up" (in a worker thread)."""
     station = _station(request)
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
-        return station.auth.principal_from_token(auth[7:].strip())
+        secret = auth[7:].strip()
+        if cached_only:
+            return station.auth.cached_principal(secret, "token") or False
+        return station.auth.principal_from_token(secret)
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
-    principal = station.auth.principal_from_session(secret)
+    if cached_only:
+        principal = station.auth.cached_principal(secret, "session")
+        if principal is None:
+            return False
+    else:
+        principal = station.auth.principal_from_session(secret)
     if principal is None:
         return None
     if request.method not in SAFE_METHODS and not _csrf_exempt(request):
@@ -363,7 +373,10 @@ async def enforce(request: Request) -> None:
     """The app-wide check (see the module docstring). Installed on every route by `install`."""
     station = _station(request)
     request.state.csrf_refused = False
-    principal = await run_in_threadpool(_authenticate, request)
+    # A cached login needs no database and so no worker thread: a thread hop per request was a visible
+    # share of the daemon's CPU (issue 19). Only a miss goes to the pool.
+    found = _authenticate(request, cached_only=True)
+    principal = await run_in_threadpool(_authenticate, request) if found is False else found
     request.state.user = principal
     request.state.csrf = principal.csrf_token if principal and principal.via == "session" else ""
     if not station.settings.security.require_login:

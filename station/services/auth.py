@@ -12,8 +12,11 @@
   counter makes several requests a second, and each lookup was a pool checkout, a ping and three round
   trips). Logout, a password change and a token revocation made by this daemon drop the cache at once;
   the same change made elsewhere (another daemon, `station token revoke`) takes effect here within those
-  seconds. Expiry is checked on every request. On SQLite (one PC, where the lookup is a local file read
-  and the commands beside the daemon expect their change to count at once) nothing is cached.
+  seconds. Expiry is checked on every request. On SQLite (one PC) the same cache is kept, and also checked
+  against a marker file beside the database (`station.db-logins`) that every login-ending change rewrites —
+  in the daemon or in a command beside it (`station token revoke`, `station user passwd`): one stat per
+  request instead of a pool checkout and an ORM query (that lookup was an eighth of the daemon's CPU per
+  request, issue 19), and such a command still counts at the next request.
 - Audit: login, logout, failed and refused logins, user and token creation, with the same `Actor`
   as every other change. Never a password, a token or a typed-in name that matches no user (it may be
   a password typed into the wrong field).
@@ -25,11 +28,13 @@ through the unit of work with its audit entry. The read models are pydantic: the
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import threading
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -92,6 +97,15 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def _marker_beside(bind: object) -> Path | None:
+    """The login marker of a SQLite database file (None for anything else, e.g. in-memory)."""
+    url = getattr(bind, "url", None)
+    database = getattr(url, "database", None)
+    if url is None or url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database).with_name(Path(database).name + "-logins")
+
+
 def _client(value: str) -> str:
     return (value or "")[:64]
 
@@ -105,17 +119,32 @@ class AuthService:
         self.hasher = hasher or PasswordHasher()
         self.uow = uow or UnitOfWork(sessions, EventBus())  # no events of its own
         self._dummy_hash: str | None = None
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._cache: dict[str, tuple[float, Principal, object]] = {}
         self._cache_lock = threading.Lock()
-        self._cache_on = auth_repo.is_pg(sessions.kw.get("bind"))
+        bind = sessions.kw.get("bind")
+        self._cache_on = auth_repo.is_pg(bind)
+        self._marker = _marker_beside(bind) if not self._cache_on else None
+        self._cache_on = self._cache_on or self._marker is not None
 
     # --- the lookup cache ------------------------------------------------------------------------
+    def _generation(self) -> object:
+        """What the marker file looks like now (SQLite): a login-ending change anywhere replaces it."""
+        if self._marker is None:
+            return None
+        try:
+            st = os.stat(self._marker)
+        except OSError:
+            return 0
+        return (st.st_ino, st.st_mtime_ns)
+
     def _cached(self, key: str) -> Principal | None:
         if not self._cache_on:
             return None
         with self._cache_lock:
             hit = self._cache.get(key)
         if hit is None or _monotonic() - hit[0] > AUTH_CACHE_SECONDS:
+            return None
+        if self._marker is not None and hit[2] != self._generation():
             return None
         p = hit[1]
         if p.expires_at is not None and p.expires_at <= self.clock.now():
@@ -128,14 +157,32 @@ class AuthService:
         with self._cache_lock:
             if len(self._cache) >= AUTH_CACHE_MAX:
                 self._cache.clear()
-            self._cache[key] = (_monotonic(), principal)
+            self._cache[key] = (_monotonic(), principal, self._generation())
+
+    def cached_principal(self, secret: str, via: str) -> Principal | None:
+        """The principal of a token (`via="token"`) or session secret if this daemon looked it up a moment
+        ago and nothing ended a login since; None means "ask": the web layer then makes the real lookup
+        in a worker thread (a hit costs no thread hop)."""
+        if not self._cache_on or not secret:
+            return None
+        if via == "token" and not secret.startswith(TOKEN_PREFIX):
+            return None
+        return self._cached(("t:" if via == "token" else "s:") + _sha256(secret))
 
     def forget_logins(self) -> None:
         """Drop every cached token and session lookup: the next request of each asks the database again.
         Called after every change that can end a login (logout, password, token revocation); call it too
-        after deactivating a user."""
+        after deactivating a user. On SQLite it also rewrites the marker file, so the daemon beside a
+        command that ended a login forgets it too."""
         with self._cache_lock:
             self._cache.clear()
+        if self._marker is not None:
+            try:
+                tmp = self._marker.with_name(self._marker.name + f".{os.getpid()}.tmp")
+                tmp.write_text(secrets.token_hex(8), encoding="ascii")
+                os.replace(tmp, self._marker)  # a new file: another inode, whatever the clock's resolution
+            except OSError:  # cannot tell the others: stop trusting the cache here at least
+                self._cache_on = False
 
     # --- validation ------------------------------------------------------------------------------
     def _check_name(self, name: str) -> str:
