@@ -163,8 +163,8 @@ class QueueService:
             if row is None:
                 self._why_not_called(s, counter_id, day)
                 return None
-            ch.audit(now, actor or Actor.system(), "ticket.call", row.number, f"counter={counter_id}",
-                     ticket_id=row.id)
+            audit.record(s.connection(), now, actor or Actor.system(), "ticket.call", row.number,
+                         f"counter={counter_id}", ticket_id=row.id)  # Core: no ORM flush on the hot path
             view = self._views(s, [row], now, prints={row.id: (row.print_printed, row.print_error)})[0]
             ch.publish(self._called_event(view, counter_id, recall=False))
         return view
@@ -244,7 +244,9 @@ class QueueService:
         detail = f"counter={acting_counter}"
         if action is q.Action.TRANSFER:
             detail += f" to_category={to_category} to_counter={to_counter}"
-        ch.audit(now, actor or Actor.system(), f"ticket.{action.value}", t.number, detail, ticket_id=t.id)
+        repo.save(ch.session, t)
+        audit.record(ch.session.connection(), now, actor or Actor.system(), f"ticket.{action.value}", t.number,
+                     detail, ticket_id=t.id)
         view = self._views(ch.session, [t], now, prints=prints)[0]
         if action is q.Action.RECALL and acting_counter is not None:
             ch.publish(self._called_event(view, acting_counter, recall=True))
@@ -275,7 +277,6 @@ class QueueService:
                     raise Conflict("queue.finish_first", params={"number": t.number}, ticket_id=t.id)
                 finished = self._act_in(ch, t, prints, q.Action.FINISH, now, actor, counter_id=counter_id)
                 started_at = _aware(t.started_at) if t.started_at else None
-                s.flush()  # the finish before the pick: "nothing still called here" is part of it
             row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
                                  called=q.next_state(q.TicketState.WAITING, q.Action.CALL).value)
             called: TicketView | None = None
@@ -283,8 +284,8 @@ class QueueService:
                 if finished is None:
                     self._why_not_called(s, counter_id, day)
             else:
-                ch.audit(now, actor or Actor.system(), "ticket.call", row.number, f"counter={counter_id}",
-                         ticket_id=row.id)
+                audit.record(s.connection(), now, actor or Actor.system(), "ticket.call", row.number,
+                             f"counter={counter_id}", ticket_id=row.id)
                 called = self._views(s, [row], now, prints={row.id: (row.print_printed, row.print_error)})[0]
                 ch.publish(self._called_event(called, counter_id, recall=False))
         if finished is not None and started_at is not None:
@@ -322,6 +323,7 @@ class QueueService:
                 raise Conflict("queue.counter_busy", params={"counter_id": counter_id, "busy": busy.number})
             previous = t.counter_id
             t.counter_id = counter_id
+            repo.save(s, t)
             ch.audit(now, actor or Actor.system(), "ticket.take-over", t.number, f"from={previous} to={counter_id}",
                      ticket_id=t.id)
             view = self._views(s, [t], now, prints=prints)[0]
