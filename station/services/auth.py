@@ -28,13 +28,10 @@ through the unit of work with its audit entry. The read models are pydantic: the
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
-import threading
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -47,6 +44,7 @@ from station.domain import roles
 from station.domain.timezone import TOKYO
 from station.events import EventBus
 from station.services.audit import Actor
+from station.services.auth_cache import LoginCache, marker_beside
 from station.services.auth_views import (
     AuditView,
     Forbidden,
@@ -97,15 +95,6 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _marker_beside(bind: object) -> Path | None:
-    """The login marker of a SQLite database file (None for anything else, e.g. in-memory)."""
-    url = getattr(bind, "url", None)
-    database = getattr(url, "database", None)
-    if url is None or url.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return None
-    return Path(database).with_name(Path(database).name + "-logins")
-
-
 def _client(value: str) -> str:
     return (value or "")[:64]
 
@@ -119,70 +108,34 @@ class AuthService:
         self.hasher = hasher or PasswordHasher()
         self.uow = uow or UnitOfWork(sessions, EventBus())  # no events of its own
         self._dummy_hash: str | None = None
-        self._cache: dict[str, tuple[float, Principal, object]] = {}
-        self._cache_lock = threading.Lock()
         bind = sessions.kw.get("bind")
-        self._cache_on = auth_repo.is_pg(bind)
-        self._marker = _marker_beside(bind) if not self._cache_on else None
-        self._cache_on = self._cache_on or self._marker is not None
+        self._logins: LoginCache[Principal] = LoginCache(
+            enabled=auth_repo.is_pg(bind), marker=marker_beside(bind), ttl=AUTH_CACHE_SECONDS,
+            max_entries=AUTH_CACHE_MAX, monotonic=lambda: _monotonic())
 
-    # --- the lookup cache ------------------------------------------------------------------------
-    def _generation(self) -> object:
-        """What the marker file looks like now (SQLite): a login-ending change anywhere replaces it."""
-        if self._marker is None:
-            return None
-        try:
-            st = os.stat(self._marker)
-        except OSError:
-            return 0
-        return (st.st_ino, st.st_mtime_ns)
-
+    # --- the lookup cache (station.services.auth_cache) ------------------------------------------
     def _cached(self, key: str) -> Principal | None:
-        if not self._cache_on:
-            return None
-        with self._cache_lock:
-            hit = self._cache.get(key)
-        if hit is None or _monotonic() - hit[0] > AUTH_CACHE_SECONDS:
-            return None
-        if self._marker is not None and hit[2] != self._generation():
-            return None
-        p = hit[1]
-        if p.expires_at is not None and p.expires_at <= self.clock.now():
+        p = self._logins.get(key)
+        if p is None or (p.expires_at is not None and p.expires_at <= self.clock.now()):
             return None
         return p
 
     def _remember(self, key: str, principal: Principal) -> None:
-        if not self._cache_on:
-            return
-        with self._cache_lock:
-            if len(self._cache) >= AUTH_CACHE_MAX:
-                self._cache.clear()
-            self._cache[key] = (_monotonic(), principal, self._generation())
+        self._logins.put(key, principal)
 
     def cached_principal(self, secret: str, via: str) -> Principal | None:
         """The principal of a token (`via="token"`) or session secret if this daemon looked it up a moment
         ago and nothing ended a login since; None means "ask": the web layer then makes the real lookup
         in a worker thread (a hit costs no thread hop)."""
-        if not self._cache_on or not secret:
-            return None
-        if via == "token" and not secret.startswith(TOKEN_PREFIX):
+        if not self._logins.enabled or not secret or (via == "token" and not secret.startswith(TOKEN_PREFIX)):
             return None
         return self._cached(("t:" if via == "token" else "s:") + _sha256(secret))
 
     def forget_logins(self) -> None:
         """Drop every cached token and session lookup: the next request of each asks the database again.
         Called after every change that can end a login (logout, password, token revocation); call it too
-        after deactivating a user. On SQLite it also rewrites the marker file, so the daemon beside a
-        command that ended a login forgets it too."""
-        with self._cache_lock:
-            self._cache.clear()
-        if self._marker is not None:
-            try:
-                tmp = self._marker.with_name(self._marker.name + f".{os.getpid()}.tmp")
-                tmp.write_text(secrets.token_hex(8), encoding="ascii")
-                os.replace(tmp, self._marker)  # a new file: another inode, whatever the clock's resolution
-            except OSError:  # cannot tell the others: stop trusting the cache here at least
-                self._cache_on = False
+        after deactivating a user. On SQLite this reaches the daemon beside a command too (marker file)."""
+        self._logins.forget()
 
     # --- validation ------------------------------------------------------------------------------
     def _check_name(self, name: str) -> str:
