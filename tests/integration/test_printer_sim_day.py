@@ -110,3 +110,38 @@ def test_real_printer_pace(sim: PrinterSimulator, driver: ReceiptPrinter) -> Non
     assert sim.jobs_per_second is None
     with pytest.raises(ValueError):
         sim.set_speed(0)
+
+
+def test_fast_text_path_parses_exactly_like_the_byte_wise_one() -> None:
+    """Text runs are decoded at once; on any bytes, split anywhere, the events are the same as byte by byte."""
+    import random
+
+    rng = random.Random(19)
+    pieces = [b"\x1c&", b"\x1c.", b"\x1bt\x01", b"\x1bt\x00", b"\x1b!\x30", b"\n", b"\x1d!\x11",
+              "北区役所 窓口 ｶﾅ A012".encode("cp932"), b"plain ascii 123", bytes(range(0x80, 0x100)),
+              b"\x81", b"\x81\x0a", b"\xfd\xfe\xff", b"\x85\x40"]
+    for _ in range(200):
+        stream = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        cuts = sorted(rng.sample(range(len(stream) + 1), min(3, len(stream) + 1)))
+        out = []
+        for fast in (True, False):
+            parser = p.EscPosParser()
+            parser.fast_text = fast
+            events: list[p.Event] = []
+            for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+                events += parser.feed(stream[a:b])
+            events += parser.finish()
+            out.append(_merged(events))
+        assert out[0] == out[1], stream
+
+
+def _merged(events: list[p.Event]) -> list[object]:
+    """Adjacent text of the same style as one (a read may end inside a run: where it splits is not meaning)."""
+    merged: list[object] = []
+    for e in events:
+        if isinstance(e, p.Text) and merged and isinstance(merged[-1], p.Text) \
+                and (merged[-1].style, merged[-1].kanji) == (e.style, e.kanji):
+            merged[-1] = p.Text(merged[-1].text + e.text, e.style, e.kanji)
+        else:
+            merged.append(e)
+    return merged
