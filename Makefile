@@ -1,5 +1,5 @@
 # The two commands (see README.md): `make run` and `make test`.
-.PHONY: setup run test lint bench screenshots
+.PHONY: setup run test lint bench screenshots lock
 
 VENV := .venv/bin
 
@@ -22,3 +22,6 @@ bench: setup
 
 screenshots: setup
 	$(VENV)/python scripts/screenshots.py
+
+lock:  # re-resolve requirements.lock after editing dependencies in pyproject.toml (README)
+	@bash scripts/update-lock.sh

@@ -20,10 +20,21 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+# The exact versions CI tested: requirements.lock (hashes checked; bash scripts/update-lock.sh renews it).
+# The stamp covers the lock and pyproject.toml, so a second run with neither changed takes seconds.
+stamp=.venv/.installed-$(cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e '.[dev]'
+  .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+    || echo "setup: warning: requirements.lock was resolved for Python 3.11" >&2
+  .venv/bin/pip install -q --require-hashes -r requirements.lock
+  # The project itself from this checkout, built with the pinned setuptools (no unpinned download).
+  .venv/bin/pip install -q --no-deps --no-build-isolation -e .
+  # Like pip-sync: what the lock no longer names leaves the virtualenv.
+  extra=$(.venv/bin/python scripts/lock_extras.py requirements.lock)
+  if [ -n "$extra" ]; then
+    # shellcheck disable=SC2086
+    .venv/bin/pip uninstall -q -y $extra
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -20,6 +20,8 @@ from station.cli_stock import stock_app
 from station.cli_users import token_app, user_app
 from station.config import StationSettings
 from station.logfilter import install as install_log_filter
+from station.ops.cli import install_commands as install_ops_commands
+from station.ops.logs import configure as configure_logs
 
 app = typer.Typer(help="マイナンバーカード窓口ステーション / My Number Card counter station",
                   no_args_is_help=True, add_completion=False)
@@ -35,6 +37,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(stock_app, name="stock")
 install_report_commands(app)  # station report, station purge (issue 8)
+install_ops_commands(app)  # station backup, station restore, station ops install|schema (issue 18)
 
 
 @app.callback()
@@ -42,6 +45,7 @@ def main(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = No
          verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logs()  # STATION_LOG_FORMAT=json, STATION_LOG_FILE, a request id on every line (issue 18)
     install_log_filter()  # no individual number or personal value reaches a log line (D-ALL-2)
     obj = CliContext()
     obj.config, obj.data_dir = config, data_dir
@@ -100,14 +104,20 @@ def run(
         url = settings.database_url or settings.database.url or DEFAULT_OFFICE_DB
         raise typer.Exit(run_office(office, port or settings.server.port, settings.data_dir / "office", url,
                                     config or obj.config, anchored_spec(the_clock), settings.server.host))
+    from station.ops.schema import refusal_to_start
     from station.store.db import upgrade_in_child
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if problem := refusal_to_start(settings.effective_database_url):  # an office's schema moves once, by hand
+        raise fail(problem)
     try:
         upgrade_in_child(settings.effective_database_url)  # the daemon itself never imports Alembic
     except subprocess.CalledProcessError as e:
         raise fail("データベースを更新できませんでした / database migration failed (see above)") from e
     station = Station(settings, clock=the_clock, calendar=calendar, simulate=simulate)
+    from station.ops.clock import ClockCheck
+
+    station.clock_check = ClockCheck(station).start()  # type: ignore[attr-defined]  # PostgreSQL: vs the server
     web = create_app(station)
     url = f"http://{settings.server.host}:{settings.server.port}"
     typer.echo(f"station: {url}/  (panel {url}/counter/{settings.counter_id}, kiosk {url}/kiosk, "
@@ -122,10 +132,14 @@ def run(
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """スキーマを最新にする / apply database migrations."""
+    from station.ops import schema
     from station.store.db import current_revision, make_engine, upgrade
 
     settings = settings_from(ctx, config, data_dir)
     engine = make_engine(settings.effective_database_url)
+    if (state := schema.check(engine)).state == "newer":  # a downgrade: refused, saying what to do
+        engine.dispose()
+        raise fail(state.advice())
     upgrade(engine)
     typer.echo(f"database at revision {current_revision(engine)}")
     engine.dispose()

@@ -52,6 +52,8 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     from web.routers import phone, reports  # phone desk, reports, end of day (issue 8)
     app.include_router(phone.router)
     app.include_router(reports.router)
+    from web.routers import metrics  # /metrics for Prometheus (issue 18)
+    metrics.install(app, station)
     if station.simulated:
         from web.routers import sim
 

@@ -80,6 +80,7 @@ _QUEUE_TICKET = Policy(P.QUEUE_OPERATE, "ticket+body", "clerk panel action on a 
 ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     # --- open: shows nothing personal --------------------------------------------------------------
     ("GET", "/api/health"): _open("device lights, monitoring"),
+    ("GET", "/metrics"): _open("Prometheus: counts and timings by category, counter and device, nothing personal"),
     ("GET", "/api/categories"): _open("kiosk and display: waiting counts per category"),
     ("GET", "/api/counters"): _open("display: counters and the numbers they serve"),
     ("GET", "/api/counters/{counter_id}"): _open("display / panel: a counter and its current number"),

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy import insert as sql_insert
 from sqlalchemy.orm import Session
 
+from station.request_context import request_id
 from station.store.models import AuditEntry
 
 
@@ -52,7 +53,8 @@ def record(
     `tx` is the caller's Session, or — on hot paths that write through the transaction's connection
     without the ORM's unit of work — that Connection."""
     row = {"at": at, "actor": actor.name, "action": action, "target": target, "detail": detail,
-           "client": actor.client, "ticket_id": ticket_id}
+           "client": actor.client, "ticket_id": ticket_id,
+           "request_id": request_id.get()}
     if isinstance(tx, Connection):
         tx.execute(_INSERT, row)
     else:

@@ -120,6 +120,8 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
     client: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    # The HTTP request behind the entry (X-Request-ID, as on its log lines); None for devices and commands.
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 def import_all_models() -> None:

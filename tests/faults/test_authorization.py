@@ -34,6 +34,7 @@ ROLES = (C, S, T, A)
 # refused on counter 2 where the route is scoped (SCOPED below).
 EXPECTED: dict[tuple[str, str], Any] = {
     ("GET", "/api/health"): OPEN,
+    ("GET", "/metrics"): OPEN,
     ("GET", "/api/categories"): OPEN,
     ("GET", "/api/counters"): OPEN,
     ("GET", "/api/counters/{counter_id}"): OPEN,

@@ -41,7 +41,7 @@ class Daemon:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> Daemon:
+    def start(self, timeout: float = 90.0) -> Daemon:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [str(STATION), "--config", str(self.config), "run", "--port", str(self.port),
                 "--data-dir", str(self.data_dir), "--clock", self.clock]

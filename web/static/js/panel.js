@@ -79,6 +79,7 @@
   function renderDevice(kind, health, reasonJa, reasonEn) {
     const li = document.querySelector(`#lights [data-dev="${kind}"]`);
     if (!li) return;
+    li.hidden = false;  // the clock's light appears with the first word of the clock check
     li.dataset.health = health;
     li.querySelector(".dev-health").textContent = t("health_" + health);
     const reason = S.LANG === "en" ? (reasonEn || reasonJa) : reasonJa;
