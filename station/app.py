@@ -104,6 +104,9 @@ class Station:
         if self.event_transport is not None:
             self.event_transport.start()
             self.bus.transport = self.event_transport
+        # The print jobs owed from before this start (a stop, a crash), before any device can issue a new
+        # ticket; the fresh ones wait in the queue until the printer is up (issue 19).
+        self.spooler.recover(self.queue.get)
         if self.with_devices:
             if self.simulated:
                 from simulators.rig import SimulatorRig
@@ -119,7 +122,7 @@ class Station:
                 self.devices.add(device)
             self.printer = self.devices.devices.get("printer")  # type: ignore[assignment, call-overload]
             self.devices.start()
-        self.spooler.start(view_of=self.queue.get)  # first the jobs owed from before (issue 19)
+        self.spooler.start()
         self._started = True
         log.info("station started (counter %s, simulate=%s)", self.settings.counter_id, self.simulated)
 

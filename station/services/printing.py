@@ -86,16 +86,15 @@ class PrintSpooler:
 
     # --- lifecycle -----------------------------------------------------------------------------------
     def start(self, view_of: Callable[[int], TicketView] | None = None) -> None:
-        """Start printing; with `view_of` (the queue's ticket view by id) first recover the jobs owed from
-        before this start (see `recover`)."""
+        """Start printing. With `view_of` (the queue's ticket view by id) recover the jobs owed from before
+        first; the composition root calls `recover` itself, earlier, before any device can issue."""
         with self._lock:
             self._stopping.clear()
             self._stopped = False
         if view_of is not None:
             self.recover(view_of)
-        else:
-            with self._lock:
-                self._early = None
+        with self._lock:
+            self._early = None  # recovered or not, nothing is remembered per ticket from here on
         self._thread = threading.Thread(target=self._run, name="print-spooler", daemon=True)
         self._thread.start()
 
