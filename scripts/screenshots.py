@@ -38,7 +38,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-DEMO = {"clerk1": "demo-clerk", "supervisor": "demo-supervisor"}  # simulator mode's demo users (README)
+# simulator mode's demo users (README)
+DEMO = {"clerk1": "demo-clerk", "supervisor": "demo-supervisor", "staff": "demo-staff"}
 TOKENS: dict[str, str] = {}  # base URL → a supervisor API token for the script's own calls
 
 
@@ -129,6 +130,80 @@ def parse_args(doc: str | None) -> tuple[argparse.Namespace, Path]:
     return args, out
 
 
+def load_cards(base: str) -> list[Any]:
+    """Two obviously fake cards on the shelf, ready: a first card and one for the incomplete set."""
+    import dataclasses
+    import datetime as dt
+
+    if str(REPO) not in sys.path:  # run as a script: the repository's own modules (the fake stock rows)
+        sys.path.insert(0, str(REPO))
+    from station.domain.stock_csv import write_stock_csv
+    from tests.support.stock_data import fake_record
+
+    recs = [dataclasses.replace(fake_record(i, prefix="SHT", lot="L-SHOTS"), birth_date=dt.date(1980, 5, 5),
+                                is_renewal=False, has_juki_card=False) for i in (1, 2)]
+    import httpx  # the stock import is a file upload
+
+    with httpx.Client(base_url=base, timeout=20) as c:
+        me = c.post("/api/auth/login", json={"name": "supervisor", "password": DEMO["supervisor"]}).json()
+        h = {"X-CSRF-Token": me["csrf_token"]}
+        c.post("/api/stock/import", files={"file": ("shots.csv", write_stock_csv(recs), "text/csv")}, headers=h)
+        for r in recs:
+            for to in ("inspected", "mailed", "ready"):
+                c.post(f"/api/stock/cards/{r.notice_no}/transition", json={"to": to}, headers=h)
+    return recs
+
+
+def case_steps(clerk: Page, staff: Page, base: str, out: Path) -> None:
+    """A first-card issuance on the counter PC at 1366×768, one picture per step; then an incomplete set
+    asking once before the visitor is sent home."""
+    first, short = load_cards(base)
+
+    def snap(name: str, step: str | None = None) -> None:
+        if step:
+            clerk.wait_for_selector(f'#step-name[data-step="{step}"]', timeout=15000)
+        clerk.wait_for_timeout(300)
+        clerk.screenshot(path=str(out / f"case-{name}.png"))
+        print(f"wrote case-{name}.png")
+
+    clerk.goto(base + "/counter/1/case?procedure=issuance")  # the panel picture's visitor, for a card
+    clerk.wait_for_selector("body[data-ready]", state="attached")
+    call(base, "POST", "/api/sim/card", {"action": "remove"})
+    snap("1-notice", "notice")
+    call(base, "POST", "/api/sim/scanner", {"text": first.notice_no.replace("-", "")})
+    clerk.wait_for_selector('#step-name[data-step="documents"]', timeout=15000)
+    clerk.keyboard.press("a")
+    snap("2-documents-filled-by-a", "documents")
+    clerk.keyboard.press("Enter")
+    snap("3-staff-check", "staff_check")
+    clerk.keyboard.press("Enter")
+    staff.goto(base + "/staff")
+    staff.wait_for_selector("body[data-ready]", state="attached")
+    staff.click('#checks [data-act="check"]')
+    call(base, "POST", "/api/sim/card", {"action": "insert", "profile": "valid"})
+    snap("4-explained", "explained")
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_selector('#step-name[data-step="receipt_copy"]', timeout=15000)
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_selector('#step-name[data-step="issued"]', timeout=15000)
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_selector("#closed-msg", timeout=15000)
+    snap("5-issued")
+    call(base, "POST", "/api/sim/card", {"action": "remove"})
+    clerk.goto(base + "/counter/1/case?procedure=issuance")
+    clerk.wait_for_selector('#step-name[data-step="notice"]', timeout=15000)
+    call(base, "POST", "/api/sim/scanner", {"text": short.notice_no.replace("-", "")})
+    clerk.wait_for_selector('#step-name[data-step="documents"]', timeout=15000)
+    clerk.check('#checklist input[data-doc="notice"]')
+    clerk.select_option("#holder-id-1", "health_insurance")
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_selector("#confirm:not([hidden])", timeout=15000)
+    snap("6-incomplete-asks-once")
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_selector("#printed", timeout=15000)
+    snap("7-returned-slip-printed")
+
+
 def main() -> None:
     args, out = parse_args(__doc__)
 
@@ -148,7 +223,7 @@ def main() -> None:
                         ctx.set_extra_http_headers({"X-CSRF-Token": r.json()["csrf_token"]})
                     return ctx.new_page()
 
-                panel = page(1600, 1000, "clerk1")
+                panel = page(1366, 768, "clerk1")  # the counter PC (issue 12)
                 panel.goto(base + "/counter/1")
                 panel.wait_for_selector("body[data-ready]", state="attached")
                 call(base, "POST", "/api/sim/card", {"action": "insert", "profile": "renew_soon"})
@@ -158,6 +233,8 @@ def main() -> None:
                 panel.wait_for_timeout(400)
                 panel.screenshot(path=str(out / "panel.png"))
                 print("wrote panel.png")
+
+                case_steps(page(1366, 768, "clerk1"), page(1366, 768, "staff"), base, out)
 
                 shot(page(1080, 1920), base, "/kiosk", out / "kiosk.png")
                 kiosk = page(1080, 1920)

@@ -41,6 +41,8 @@ class JobContent:
     kanji_text: bool
     unknown: list[str]
     png: bytes
+    # The text of each row as it came out of the printer: a line too wide for the paper is two rows here.
+    printed_lines: list[str] = field(default_factory=list)
 
 
 def find_font() -> tuple[Path, int]:
@@ -68,8 +70,10 @@ def render_run(text: str, font_file: tuple[Path, int], *, width: int = 1, height
     cell = 24 * max(height, 1)
     font = _font(font_file[0], font_file[1], cell)
     stroke = max(1, cell // 24) if bold else 0
-    img = Image.new("L", (max(1, round(font.getlength(text) + 2 * stroke)), cell), 255)
-    ImageDraw.Draw(img).text((stroke, cell * 0.9), text, font=font, fill=0, anchor="ls",
+    # Emphasis thickens the strokes inside the cell; like a real printer's, it never widens the line
+    # (12 double-width kanji fill 80 mm paper, bold or not).
+    img = Image.new("L", (max(1, round(font.getlength(text))), cell), 255)
+    ImageDraw.Draw(img).text((0, cell * 0.9), text, font=font, fill=0, anchor="ls",
                              stroke_width=stroke, stroke_fill=0)
     if width != height:
         img = img.resize((max(1, round(img.width * width / max(height, 1))), img.height), Image.LANCZOS)
@@ -82,8 +86,7 @@ def run_width(text: str, font_file: tuple[Path, int], *, width: int = 1, height:
     for every prefix of a line; drawing each prefix filled the image cache with one-off pictures)."""
     cell = 24 * max(height, 1)
     font = _font(font_file[0], font_file[1], cell)
-    stroke = max(1, cell // 24) if bold else 0
-    w = max(1, round(font.getlength(text) + 2 * stroke))
+    w = max(1, round(font.getlength(text)))  # emphasis never widens a line (render_run)
     return max(1, round(w * width / max(height, 1))) if width != height else w
 
 
@@ -102,6 +105,7 @@ class JobAssembler:
     font_file: tuple[Path, int]
     blocks: list[Image.Image] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    printed_lines: list[str] = field(default_factory=list)
     line: list[p.Text] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)
     qr_codes: list[str] = field(default_factory=list)
@@ -143,7 +147,7 @@ class JobAssembler:
         self._flush_partial()
         text = "\n".join(self.lines).rstrip("\n")
         return JobContent(text, self.barcodes, self.qr_codes, self.raster_images, self.kanji_text,
-                          self.unknown, self._png())
+                          self.unknown, self._png(), self.printed_lines)
 
     # text ---------------------------------------------------------------------------------------
     def _flush_partial(self) -> None:
@@ -154,6 +158,7 @@ class JobAssembler:
         runs, self.line = self.line, []
         self.lines.append("".join(r.text for r in runs))
         if not runs:
+            self.printed_lines.append("")
             self.blocks.append(Image.new("L", (PAPER_DOTS, 24 + LINE_GAP), 255))
             return
         align = runs[0].style.align  # ESC a takes effect at the start of a line
@@ -170,20 +175,31 @@ class JobAssembler:
     def _wrap(self, runs: list[p.Text]) -> list[list[Image.Image]]:
         """Break a line where the printer would: when the next character does not fit the paper."""
         visual: list[list[Image.Image]] = [[]]
+        texts: list[str] = [""]
         x = 0
         for run in runs:
+            whole = self._run_image(run.text, run.style) if run.text else None
+            if whole is not None and x + whole.width <= PAPER_DOTS:  # the usual case: the run fits as it is
+                visual[-1].append(whole)
+                texts[-1] += run.text
+                x += whole.width
+                continue
             start = 0
             st = run.style
             for end in range(1, len(run.text) + 1):
                 w = run_width(run.text[start:end], self.font_file, width=st.width, height=st.height, bold=st.bold)
                 if x + w > PAPER_DOTS and end - start > 1:
                     visual[-1].append(self._run_image(run.text[start:end - 1], run.style))
+                    texts[-1] += run.text[start:end - 1]
                     visual.append([])
+                    texts.append("")
                     x, start = 0, end - 1
             if start < len(run.text):
                 piece = self._run_image(run.text[start:], run.style)
                 visual[-1].append(piece)
+                texts[-1] += run.text[start:]
                 x += piece.width
+        self.printed_lines += [tx for v, tx in zip(visual, texts, strict=True) if v]
         return [v for v in visual if v]
 
     @staticmethod
@@ -357,6 +373,16 @@ class JobReader:
         self._flush_partial()
         return JobFacts("\n".join(self.lines).rstrip("\n"), tuple(self.barcodes), tuple(self.qr_codes),
                         self.raster_images, self.kanji_text, tuple(self.unknown), tuple(self.events))
+
+
+def printed_rows(events: tuple[p.Event, ...], font_file: tuple[Path, int]) -> tuple[str, ...]:
+    """Each row of one job as printed (a line too wide for the paper is two rows), worked out from its
+    events on request, as the paper is drawn: without encoding the PNG."""
+    job = JobAssembler(font_file)
+    for event in events:
+        job.add(event)
+    job._flush_partial()
+    return tuple(job.printed_lines)
 
 
 def render_png(events: tuple[p.Event, ...], font_file: tuple[Path, int]) -> bytes:

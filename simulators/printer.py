@@ -27,7 +27,7 @@ from pathlib import Path
 
 from drivers import escpos_codes as codes
 from simulators import escpos_parser as p
-from simulators.escpos_render import JobReader, find_font, render_png
+from simulators.escpos_render import JobReader, find_font, printed_rows, render_png
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,17 @@ class PrintedJob:
     @property
     def png(self) -> bytes:
         """The slip as it came out of the printer, drawn now (a few tens of ms): nothing keeps it."""
+        return render_png(self.events, self._font())
+
+    @property
+    def printed_lines(self) -> tuple[str, ...]:
+        """Each row as printed — a line too wide for the paper is two rows — worked out now, on request."""
+        return printed_rows(self.events, self._font())
+
+    def _font(self) -> tuple[Path, int]:
         if self.font_file is None:
             raise ValueError("a job without its font cannot be drawn")
-        return render_png(self.events, self.font_file)
+        return self.font_file
 
 
 def status_byte(state: str, n: int) -> bytes:

@@ -79,6 +79,8 @@ class Station:
             on_button=lambda category: self.queue.issue(category, source="button"),
         )
         self.cases = build_case_service(self)
+        self.devices.renew_within_months = self.cases.catalog.rules.renew_within_months  # D-INS-3 from the catalog
+        self.cases.tickets = self.queue  # the visitor's case drives their ticket (issue 12)
         # phone desk, end of day, reports (issue 8), over the cases and the stock
         from station.services.endofday import EndOfDayService
         from station.services.phone import PhoneService
@@ -90,6 +92,9 @@ class Station:
         from station.services.admin import AdminService  # live configuration (issue 5)
 
         self.admin = AdminService(settings, self.calendar, self.sessions, self.clock, self.bus, self._set_calendar)
+        from station.services.reservations import build_reservations  # pick-up reservations (issue 15)
+
+        self.reservations = build_reservations(self)
         self._started = False
 
     # lifecycle ------------------------------------------------------------------------------------
@@ -123,12 +128,14 @@ class Station:
             self.printer = self.devices.devices.get("printer")  # type: ignore[assignment, call-overload]
             self.devices.start()
         self.spooler.start()
+        self.reservations.start()
         self._started = True
         log.info("station started (counter %s, simulate=%s)", self.settings.counter_id, self.simulated)
 
     def stop(self) -> None:
         if not self._started:
             return
+        self.reservations.stop()
         self.spooler.stop()
         self.devices.stop()
         if self.event_transport is not None:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from station.cli_common import CliContext, ConfigOpt, DataDirOpt, fail, settings_from
+from station.cli_common import CliContext, ConfigOpt, DataDirOpt, cli_clock, fail, settings_from
 from station.cli_report import install as install_report_commands
 from station.cli_stock import stock_app
 from station.cli_users import token_app, user_app
@@ -102,8 +102,15 @@ def run(
             raise fail("--office は --simulate と一緒に使います / --office needs --simulate")
         obj: CliContext = ctx.obj or CliContext()
         url = settings.database_url or settings.database.url or DEFAULT_OFFICE_DB
-        raise typer.Exit(run_office(office, port or settings.server.port, settings.data_dir / "office", url,
-                                    config or obj.config, anchored_spec(the_clock), settings.server.host))
+        from station.clock import remove_installation_clock, write_installation_clock
+
+        write_installation_clock(settings.data_dir, the_clock)  # commands beside the office read its clock
+        try:
+            code = run_office(office, port or settings.server.port, settings.data_dir / "office", url,
+                              config or obj.config, anchored_spec(the_clock), settings.server.host)
+        finally:
+            remove_installation_clock(settings.data_dir)
+        raise typer.Exit(code)
     from station.ops.schema import refusal_to_start
     from station.store.db import upgrade_in_child
 
@@ -124,9 +131,15 @@ def run(
                f"display {url}/display{', simulator ' + url + '/sim' if simulate else ''})")
     if the_clock.simulated:
         typer.echo(f"station: 時刻はシミュレーションです / simulated clock, now {the_clock.now():%Y-%m-%d %H:%M}")
-    # log_config=None: uvicorn's loggers propagate to the root handler and so through the personal-data filter.
-    uvicorn.run(web, host=settings.server.host, port=settings.server.port, log_level="info",
-                timeout_graceful_shutdown=3, log_config=None)
+    from station.clock import remove_installation_clock, write_installation_clock
+
+    write_installation_clock(settings.data_dir, the_clock)  # commands beside the daemon read the same clock
+    try:
+        # log_config=None: uvicorn's loggers propagate to the root handler and so through the personal-data filter.
+        uvicorn.run(web, host=settings.server.host, port=settings.server.port, log_level="info",
+                    timeout_graceful_shutdown=3, log_config=None)
+    finally:
+        remove_installation_clock(settings.data_dir)
 
 
 @db_app.command("upgrade")
@@ -235,7 +248,6 @@ def card_read(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt
     """カードを読み取り判定を表示する / read the card on the reader and print the verdict."""
     from drivers.cardreader import CardReader
     from drivers.jpki import CardError
-    from station.clock import SystemClock
     from station.domain.certificate import card_verdict
 
     settings = settings_from(ctx, config, data_dir)
@@ -243,7 +255,10 @@ def card_read(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt
         info = CardReader(reader or settings.devices.card_reader.reader_name or None).read_once(timeout)
     except CardError as e:
         raise fail(f"{getattr(e, 'message_ja', '')} / {getattr(e, 'message_en', e)}", 1) from e
-    v = card_verdict(info, SystemClock().now().date()).as_dict()
+    from station.procedures_catalog import catalog_path, load_catalog
+
+    months = load_catalog(catalog_path(settings.config_file)).rules.renew_within_months  # D-INS-3
+    v = card_verdict(info, cli_clock(settings).now().date(), months).as_dict()
     typer.echo(f"マイナンバーカード / My Number Card: {'はい / yes' if v['is_my_number_card'] else 'いいえ / no'}")
     typer.echo(f"電子証明書 / certificate: {v['cert_state']}  (期限 / expires {v['expires_on']}, "
                f"残り {v['days_to_expiry']} 日 / days left)")

@@ -19,6 +19,7 @@ from station.config import ConfigError, StationSettings, load_settings
 
 if TYPE_CHECKING:
     from station.app import Station
+    from station.clock import Clock
     from station.services.audit import Actor
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="station TOML file (STATION_CONFIG)")]
@@ -48,13 +49,23 @@ def settings_from(ctx: typer.Context, config: Path | None = None, data_dir: Path
         raise fail(str(e)) from e
 
 
+def cli_clock(settings: StationSettings) -> Clock:
+    """The installation's clock: the running daemon's (simulated or not) if one runs here, else real time."""
+    from station.app import load_business_calendar
+    from station.clock import installation_clock
+
+    return installation_clock(settings.data_dir, load_business_calendar(settings))
+
+
 @contextmanager
 def station_context(ctx: typer.Context, config: Path | None, data_dir: Path | None) -> Iterator[Station]:
     """A started Station without devices (the daemon may own them); a ServiceError becomes exit 1."""
     from station.app import Station
     from station.services.errors import ServiceError
 
-    station = Station(settings_from(ctx, config, data_dir), with_devices=False)
+    settings = settings_from(ctx, config, data_dir)
+    # the daemon's clock when one runs on this data directory (simulated time included), else real time
+    station = Station(settings, clock=cli_clock(settings), with_devices=False)
     station.start()
     try:
         yield station

@@ -20,6 +20,7 @@ from typing import Annotated
 import typer
 
 from station.cli_common import ConfigOpt, DataDirOpt, cli_actor, station_context
+from station.domain.timezone import ja_datetime  # Tokyo, Japanese style (issue 12)
 
 stock_app = typer.Typer(help="カード在庫・交付通知書 / card stock and notices", no_args_is_help=True)
 
@@ -95,7 +96,7 @@ def find(ctx: typer.Context, notice_or_mfg: str, config: ConfigOpt = None, data_
             typer.echo(f"発送日 / mailed: {c.mailed_on}  受取期限 / deadline: {c.receipt_deadline}{late}")
         if history:
             for e in st.stock.history(c.id):
-                typer.echo(f"  {e.at:%Y-%m-%d %H:%M} {e.actor}: {e.from_status or '-'} → {e.to_status} "
+                typer.echo(f"  {ja_datetime(e.at)} {e.actor}: {e.from_status or '-'} → {e.to_status} "
                            f"{e.reason} {e.detail}".rstrip())
 
 

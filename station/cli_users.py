@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from station.cli_common import ConfigOpt, DataDirOpt, cli_actor, settings_from
+from station.cli_common import ConfigOpt, DataDirOpt, cli_actor, cli_clock, settings_from
 
 if TYPE_CHECKING:
     from station.services.auth import AuthService
@@ -31,7 +31,6 @@ StdinOpt = Annotated[bool, typer.Option("--password-stdin", help="read the passw
 
 
 def _service(ctx: typer.Context, config: Path | None = None, data_dir: Path | None = None) -> AuthService:
-    from station.clock import SystemClock
     from station.services.auth import AuthService
     from station.store.db import make_engine, make_session_factory, upgrade
 
@@ -39,7 +38,7 @@ def _service(ctx: typer.Context, config: Path | None = None, data_dir: Path | No
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
     ctx.call_on_close(engine.dispose)
-    return AuthService(settings, make_session_factory(engine), SystemClock())
+    return AuthService(settings, make_session_factory(engine), cli_clock(settings))
 
 
 def _password(from_stdin: bool) -> str:

@@ -8,9 +8,12 @@ The non-real clocks tick in real time from their start, and say so, so the scree
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from station.domain.calendar import BusinessCalendar, is_open, next_opening
@@ -107,3 +110,56 @@ def anchored_spec(clock: Clock) -> str:
     if not clock.simulated:
         return "now"
     return f"{clock.now().replace(tzinfo=None).isoformat()}@{time.time()}"
+
+
+CLOCK_FILE = "clock.json"
+
+
+def write_installation_clock(data_dir: Path, clock: Clock) -> Path:
+    """The daemon's clock, for every command beside it: one clock per installation (issue 12).
+
+    `station run` writes its clock (as an anchored --clock value) and its process id into the data
+    directory; `station report`, `station stock …` and the rest read it back, so an audit entry written by a
+    command carries the same simulated time as the daemon's, not the real one.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / CLOCK_FILE
+    path.write_text(json.dumps({"spec": anchored_spec(clock), "pid": os.getpid(),
+                                "simulated": clock.simulated}), encoding="utf-8")
+    return path
+
+
+def remove_installation_clock(data_dir: Path) -> None:
+    path = data_dir / CLOCK_FILE
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def installation_clock(data_dir: Path, calendar: BusinessCalendar) -> Clock:
+    """The running daemon's clock if one runs on this data directory, else real time."""
+    path = data_dir / CLOCK_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pid = int(data["pid"])
+        spec = str(data["spec"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return SystemClock()
+    if not _alive(pid):
+        return SystemClock()  # a daemon that died left its file: real time again
+    try:
+        return clock_from_spec(spec, calendar)
+    except ClockSpecError:
+        return SystemClock()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

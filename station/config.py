@@ -25,6 +25,9 @@ class OfficeSettings(BaseModel):
     name_en: str = "My Number Card counter"
     # Base URL printed in the ticket's QR code (the visitor's phone opens it on the office Wi-Fi).
     public_url: str = "http://127.0.0.1:8000"
+    # Printed on every guidance slip under お問い合わせ (empty: the line is left out).
+    address: str = ""
+    phone: str = ""
 
 
 class ServerSettings(BaseModel):
@@ -131,6 +134,45 @@ class BackOfficeSettings(BaseModel):
     retention_days: int = Field(7, ge=0, le=365)
 
 
+class ReservationSettings(BaseModel):
+    """Pick-up reservations with priority (issue 15; rules in station/domain/reservation.py)."""
+
+    # Categories that take bookings (PIN reset may take none: leave its category out).
+    categories: list[str] = Field(default_factory=lambda: ["A", "B"])
+    # Of those, the ones booked without an issuance notice (電子証明書更新: birth date only).
+    no_notice_categories: list[str] = Field(default_factory=lambda: ["B"])
+    days_ahead_max: int = Field(31, ge=1, le=365)
+    days_ahead_min: int = Field(1, ge=0, le=60)
+    cutoff_time: time = time(17, 0)  # on the day before (days_ahead_min), bookings close at this time
+    slot_minutes: int = Field(30, ge=5, le=240)
+    walkin_share: float = Field(0.3, ge=0.0, le=1.0)
+    checkin_early_minutes: int = Field(15, ge=0, le=120)
+    late_minutes: int = Field(5, ge=0, le=120)
+    max_in_a_row: int = Field(2, ge=1, le=50)
+    walkin_max_wait_minutes: int = Field(30, ge=0, le=600)
+    # Wrong birth dates per client (and per notice or code) in 10 minutes before the page refuses.
+    max_failures: int = Field(5, ge=1, le=100)
+    # Booking-page requests per client and minute (identify, book, look up, cancel).
+    rate_per_minute: int = Field(20, ge=1, le=10_000)
+    # "Mail me when N are ahead" on the ticket status page, and the reminder's lead.
+    notify_ahead: int = Field(3, ge=1, le=50)
+
+
+class MailSettings(BaseModel):
+    """The office's SMTP server for confirmations, reminders and turn-near mail; empty host = no mail."""
+
+    host: str = ""
+    port: int = Field(25, ge=1, le=65535)
+    starttls: bool = False
+    username: str = ""
+    password: str = ""
+    sender: str = "noreply@example.invalid"
+    timeout_s: float = Field(10.0, gt=0)
+    max_attempts: int = Field(5, ge=1, le=50)
+    office_address: str = ""
+    office_phone: str = ""
+
+
 class PrinterSettings(BaseModel):
     connection: Literal["simulator", "network", "serial", "usb", "none"] = "simulator"
     # After a stop or a crash, a ticket not yet printed is printed on the next start only if it was issued
@@ -225,6 +267,8 @@ class StationSettings(BaseSettings):
     queue: QueueSettings = QueueSettings()
     stock: StockSettings = StockSettings()
     backoffice: BackOfficeSettings = BackOfficeSettings()
+    reservations: ReservationSettings = ReservationSettings()
+    mail: MailSettings = MailSettings()
     devices: DeviceSettings = DeviceSettings()
     categories: list[CategorySettings] = Field(default_factory=default_categories)
     counters: list[CounterSettings] = Field(default_factory=default_counters)

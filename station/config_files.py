@@ -16,6 +16,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -112,11 +113,27 @@ def validation_error(path: Path | str | None, source: str, err: ValidationError,
 def load_calendar(path: Path, **hours: time) -> BusinessCalendar:
     """Read closed days and holiday openings from TOML; errors name the file, the line and the entry."""
     data, source = read_toml(path)
+    national = data.get("national_holidays", True)
+    year_end = data.get("year_end_closure", True)
+    for key, value in (("national_holidays", national), ("year_end_closure", year_end)):
+        if not isinstance(value, bool):
+            raise ConfigError(path, "config.calendar.not_a_bool", line=line_of(source, [key]), key=key,
+                              value=repr(value))
     return BusinessCalendar(
         closed_dates=frozenset(_dates(path, source, data, "closed")),
         holiday_openings=frozenset(_dates(path, source, data, "holiday_openings")),
+        national_holiday=_national_holiday if national else None,
+        year_end_closure=year_end,
         **hours,
     )
+
+
+@cache
+def _national_holiday(d: date) -> bool:
+    """Japan's national holidays (国民の祝日, 振替休日, 国民の休日) for any year, computed by jpholiday."""
+    import jpholiday
+
+    return bool(jpholiday.is_holiday(d))
 
 
 def _dates(path: Path, source: str, data: dict[str, Any], key: str) -> list[date]:

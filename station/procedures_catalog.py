@@ -80,7 +80,7 @@ class RulesDef(BaseModel):
     model_config = {"extra": "forbid"}
     guardian_under_age: int = Field(15, ge=1, le=20)
     non_photo_ids_needed: int = Field(2, ge=1, le=5)
-    renewal_needs_number_document: bool = False
+    renewal_needs_number_document: bool = True
     renew_within_months: int = Field(3, ge=1, le=12)
 
 

@@ -54,6 +54,11 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     app.include_router(reports.router)
     from web.routers import metrics  # /metrics for Prometheus (issue 18)
     metrics.install(app, station)
+
+    from web.routers import reservation_pages, reservations  # reservations, congestion page (issue 15)
+
+    app.include_router(reservations.router)
+    app.include_router(reservation_pages.router)
     if station.simulated:
         from web.routers import sim
 

@@ -133,6 +133,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/cases/{case_id}/notice"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/documents"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/documents/all"): Policy(P.CASES),
+    ("POST", "/api/cases/{case_id}/documents/check"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/juki-check"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/card-tap"): Policy(P.CASES),
     ("POST", "/api/cases/{case_id}/steps/{step}"): Policy(P.CASES),
@@ -161,6 +162,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/phone/calls"): Policy(P.PHONE, None, "save a phone reception slip"),
     ("GET", "/api/phone/calls"): Policy(P.PERSONAL_DATA, None, "slips with what callers said"),
     ("GET", "/api/phone/counts"): Policy(P.PHONE),
+    ("GET", "/api/phone/desk"): Policy(P.PHONE),
     ("GET", "/phone"): Policy(P.PHONE, None, "phone desk screen"),
     ("GET", "/api/reports/daily"): Policy(P.REPORTS, None, "daily counts for the city"),
     ("GET", "/api/reports/daily.csv"): Policy(P.REPORTS),
@@ -201,6 +203,31 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("PUT", "/api/admin/counters/{counter_id}"): Policy(P.CONFIG, None, "categories a counter serves"),
     ("PUT", "/api/admin/categories/{code}"): Policy(P.CONFIG, None, "cut-off and service time"),
     ("GET", "/audit"): Policy(P.AUDIT_READ, None, "audit log screen"),
+    # --- reservations (issue 15): the resident's pages are open, rate-limited, and show nothing personal ----
+    ("GET", "/api/reservations/categories"): _open("procedures that take bookings"),
+    ("GET", "/api/reservations/days"): _open("bookable days with free places (counts only)"),
+    ("GET", "/api/reservations/slots"): _open("a day's slots with free places (counts only)"),
+    ("POST", "/api/reservations/identify"): _open("resident: notice + birth date → own checklist (throttled)"),
+    ("POST", "/api/reservations"): _open("resident books (notice + birth date, throttled)"),
+    ("POST", "/api/reservations/lookup"): _open("resident: code + birth date → own booking"),
+    ("POST", "/api/reservations/cancel"): _open("resident: code + birth date"),
+    ("POST", "/api/reservations/change"): _open("resident: code + birth date"),
+    ("POST", "/api/reservations/check-in"): _open("the kiosk checks a booking in (like issuing a ticket)"),
+    ("POST", "/api/reservations/staff"): Policy(P.PHONE, None, "phone desk / counter books for a resident"),
+    ("GET", "/api/reservations/board"): Policy(P.QUEUE_OPERATE, None, "the day's bookings per slot (codes)"),
+    ("POST", "/api/reservations/slots/close"): Policy(P.CONFIG, None, "supervisor closes a slot (outage)"),
+    ("POST", "/api/reservations/slots/reopen"): Policy(P.CONFIG, None, "supervisor reopens a slot"),
+    ("POST", "/api/reservations/sweep"): Policy(P.CONFIG, None, "run no-shows, reminders, purge now"),
+    ("GET", "/api/reservations/outbox"): Policy(P.CONFIG, None, "mail outbox (kinds and states, no addresses)"),
+    ("GET", "/api/reservations/priority"): _open("display: today's priority ticket numbers (予約 mark)"),
+    ("GET", "/api/public/status"): _open("congestion page data: counts, no ids, no personal data"),
+    ("POST", "/t/{token}/watch"): _open("visitor: mail me when my turn is near (the token is the secret)"),
+    ("GET", "/reserve"): _open("resident's booking page"),
+    ("GET", "/reserve/manage"): _open("resident: check, change, cancel"),
+    ("GET", "/reserve/checklist"): _open("resident: what to bring"),
+    ("GET", "/reserve/qr/{code}.png"): _open("a booking code as a QR image (encodes only the code given)"),
+    ("GET", "/public"): _open("congestion page (混雑状況)"),
+    ("GET", "/reservations"): Policy(P.QUEUE_OPERATE, None, "staff: the day's bookings, close a slot, book by phone"),
 }
 
 
@@ -374,8 +401,10 @@ async def enforce(request: Request) -> None:
     """The app-wide check (see the module docstring). Installed on every route by `install`."""
     station = _station(request)
     request.state.csrf_refused = False
-    # A cached login needs no database and so no worker thread: a thread hop per request was a visible
-    # share of the daemon's CPU (issue 19). Only a miss goes to the pool.
+    # No database, so no worker thread, when there is nobody to look up (the kiosk, the display, a
+    # resident's phone: the public pages must not queue behind the counters' work) or the login is
+    # cached (a thread hop per request was a visible share of the daemon's CPU, issue 19). Only a
+    # cache miss goes to the pool.
     found = _authenticate(request, cached_only=True)
     principal = await run_in_threadpool(_authenticate, request) if found is False else found
     request.state.user = principal

@@ -7,6 +7,7 @@ read by `station.config_files.load_calendar`, which hands this module a `Busines
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -40,6 +41,27 @@ class BusinessCalendar:
     long_close_time: time = time(19, 0)
     holiday_open_time: time = time(9, 0)
     holiday_close_time: time = time(12, 0)
+    # National holidays as a rule, not a hand-kept list that runs out: a predicate the config layer fills
+    # (config_files.load_calendar passes jpholiday's). None: only the listed closed dates.
+    national_holiday: Callable[[date], bool] | None = None
+    # The city's year-end closure, 12/29–1/3 every year, as a rule.
+    year_end_closure: bool = False
+    # Weekdays open at normal hours although a rule closes them (the admin marked them "normal").
+    open_dates: frozenset[date] = field(default_factory=frozenset)
+
+
+def is_year_end(d: date) -> bool:
+    """12/29–1/3: the city's year-end and new-year closure."""
+    return (d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3)
+
+
+def is_closed_day(cal: BusinessCalendar, d: date) -> bool:
+    """Closed all day by the list or by a rule (national holiday, year-end), weekends aside."""
+    if d in cal.closed_dates:
+        return True
+    if cal.year_end_closure and is_year_end(d):
+        return True
+    return cal.national_holiday is not None and cal.national_holiday(d)
 
 
 def is_long_thursday(d: date) -> bool:
@@ -51,7 +73,7 @@ def hours_on(cal: BusinessCalendar, d: date) -> OpeningHours | None:
     """Opening hours on a date, or None when the office is closed all day."""
     if d in cal.holiday_openings:
         return OpeningHours(d, cal.holiday_open_time, cal.holiday_close_time, holiday_opening=True)
-    if d in cal.closed_dates or d.weekday() >= 5:
+    if d.weekday() >= 5 or (d not in cal.open_dates and is_closed_day(cal, d)):
         return None
     closes = cal.long_close_time if is_long_thursday(d) else cal.close_time
     return OpeningHours(d, cal.open_time, closes)

@@ -21,15 +21,22 @@ AWAITING_STAFF = "awaiting_staff"
 HANDED_OVER = "handed_over"
 CLOSED = "closed"
 OPEN_STATES = (OPEN, AWAITING_STAFF)
+# Outcomes after which the same visitor goes on with a linked case at the same counter (the PIN reset or the
+# certificate renewal the insurance support found missing): the visit, and its ticket, are not over yet.
+CONTINUES = ("pin_reset_first", "renewal_first")
 
 ISSUANCE_STEPS = ("notice", "documents", "staff_check", "juki_check", "card_tap", "explained", "receipt_copy",
                   "issued")
-INSURANCE_STEPS = ("card_tap", "pins_known", "consents", "applied")
+# D-INS: explain what the insurance use and the public-funds account are before asking for consent.
+INSURANCE_STEPS = ("card_tap", "pins_known", "insurance_explained", "consents", "applied")
+# Steps outside the strict order, allowed once their prerequisite is done: D-DOC-6, the ID document is
+# returned to the visitor after the city-staff check (recorded, not in the clerk's key path).
+OPTIONAL_STEPS: Mapping[str, Mapping[str, str]] = {"issuance": {"id_returned": "staff_check"}}
 # Flows whose steps are only ticked, in any order, and that finish with "complete".
 FREE_FLOWS = ("simple", "handover")
 # The steps a flow confirms with a plain tick (the others carry data of their own).
-TICK_STEPS: Mapping[str, tuple[str, ...]] = {"issuance": ("explained", "receipt_copy"),
-                                              "insurance": ("pins_known",)}
+TICK_STEPS: Mapping[str, tuple[str, ...]] = {"issuance": ("explained", "receipt_copy", "id_returned"),
+                                              "insurance": ("pins_known", "insurance_explained")}
 # application → the consent it needs (D-INS-2)
 CONSENTS: Mapping[str, str] = {"insurance": "insurance_irrevocable", "public_funds": "public_funds_own_name"}
 # What undoing a step takes back out of the case's working data.
@@ -37,6 +44,13 @@ UNDO_KEYS: Mapping[str, tuple[str, ...]] = {
     "notice": ("record",), "documents": ("presented", "verdict"), "juki_check": ("juki",),
     "card_tap": ("card",), "old_card_tap": ("old_card",), "pins_known": ("pins_known",),
 }
+
+
+def ends_visit(state: str, outcome: str | None) -> bool:
+    """Whether a case in this state ends the visitor's visit at the counter (and so finishes their ticket):
+    closed (issued, returned for documents, completed, cancelled) or handed to city staff, unless the
+    outcome sends the visitor on to a linked procedure here."""
+    return state not in OPEN_STATES and outcome not in CONTINUES
 
 
 def step_order(flow: str, is_renewal: bool, catalog_steps: Sequence[str]) -> list[str]:
@@ -80,6 +94,11 @@ def step_refusal(state: str, flow: str, order: Sequence[str], done: set[str],
         return None
     nxt = next_step(state, flow, order, done)
     ok = step == nxt
+    needs = OPTIONAL_STEPS.get(flow, {}).get(step)
+    if needs is not None:
+        if needs in done:
+            return None
+        return "conflict", Msg.of("cases.do_first", step=needs), {"next_step": nxt}
     if flow == "issuance":
         if step == "juki_check" and nxt == "staff_check":
             ok = True
@@ -133,6 +152,15 @@ def tap_outcome(flow: str, step: str, is_renewal: bool, verdict: Mapping[str, An
     if state != "valid":
         return TapOutcome(refusal=Msg("cases.cert_unchecked"))
     return TapOutcome(detail="cert=valid")
+
+
+def same_card_refusal(key: str, card_key: str | None, data: Mapping[str, Any]) -> Msg | None:
+    """A renewal takes two cards: the new one and the old one. The card tapped as one of them must not
+    be the card already recorded as the other (the same card lifted and tapped again)."""
+    other = (data.get("old_card" if key == "card" else "card") or {}).get("card_key")
+    if card_key is not None and other == card_key:
+        return Msg("visit.same_card_" + ("new" if key == "card" else "old"))
+    return None
 
 
 def collected_kinds(verdict: Mapping[str, Any] | None, juki: Mapping[str, Any] | None) -> list[str]:

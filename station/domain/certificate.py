@@ -9,9 +9,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from station.domain.said import Said, Words
 from station.domain.timezone import TOKYO
 
 RENEW_WITHIN_MONTHS = 3  # D-INS-3
@@ -50,10 +52,8 @@ class CertState(enum.StrEnum):
     UNKNOWN = "unknown"  # not a My Number Card, or nothing could be read
 
 
-@dataclass(frozen=True)
-class Message:
-    ja: str
-    en: str
+# A verdict's line: a catalog code (station/messages/*/certificate.json) with `ja` / `en` for the edge.
+Message = Said
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,9 @@ class CardVerdict:
     locked_pins: tuple[str, ...]
     warnings: tuple[Message, ...] = field(default=())
     messages: tuple[Message, ...] = field(default=())
+    # Which card this is (a digest of its certificate's serial and expiry, nothing personal): a renewal's
+    # old-card tap must be another card than the new one, not the same card tapped again.
+    card_key: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -77,14 +80,11 @@ class CardVerdict:
             "locked_pins": list(self.locked_pins),
             "warnings": [{"ja": w.ja, "en": w.en} for w in self.warnings],
             "messages": [{"ja": m.ja, "en": m.en} for m in self.messages],
+            "card_key": self.card_key,
         }
 
 
-PIN_NAMES: dict[str, Message] = {
-    "auth": Message("利用者証明用電子証明書の暗証番号", "user-authentication PIN"),
-    "sign": Message("署名用電子証明書の暗証番号", "signature PIN"),
-    "assist": Message("券面事項入力補助用の暗証番号", "form-input-assist PIN"),
-}
+PIN_NAMES: dict[str, Said] = {name: Said(f"certificate.pin.{name}") for name in ("auth", "sign", "assist")}
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -94,8 +94,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def jdate(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def jdate(day: dt.date) -> Words:
+    """A date as each language writes it (2030年3月10日 / 2030-03-10)."""
+    return Words(f"{day.year}年{day.month}月{day.day}日", day.isoformat())
 
 
 def expiry_date(not_after: dt.datetime) -> dt.date:
@@ -104,49 +105,46 @@ def expiry_date(not_after: dt.datetime) -> dt.date:
     return not_after.astimezone(TOKYO).date()
 
 
-def cert_state(expires_on: dt.date, today: dt.date) -> CertState:
+def cert_state(expires_on: dt.date, today: dt.date, renew_within_months: int = RENEW_WITHIN_MONTHS) -> CertState:
     if expires_on < today:
         return CertState.EXPIRED
-    if expires_on <= add_months(today, RENEW_WITHIN_MONTHS):
+    if expires_on <= add_months(today, renew_within_months):
         return CertState.RENEW_SOON
     return CertState.VALID
 
 
-def card_verdict(info: CardFacts, today: dt.date) -> CardVerdict:
+def card_key(info: CardFacts) -> str | None:
+    """One card's identity for telling two taps apart: its certificate's serial and expiry, digested."""
+    if not info.is_my_number_card:
+        return None
+    serial = getattr(info, "cert_serial", None)
+    not_after = info.cert_not_after.isoformat() if info.cert_not_after else "-"
+    return hashlib.sha256(f"{serial}:{not_after}".encode()).hexdigest()[:16]
+
+
+def card_verdict(info: CardFacts, today: dt.date, renew_within_months: int = RENEW_WITHIN_MONTHS) -> CardVerdict:
+    """What the card on the reader means; `renew_within_months` is the catalog's [rules] setting (D-INS-3)."""
     if not info.is_my_number_card:
         return CardVerdict(False, CertState.UNKNOWN, None, None, False, (), (), (
-            Message("マイナンバーカードではありません。カードを確認してください",
-                    "This is not a My Number Card; check the card"),))
+            Said("certificate.not_my_number_card"),))
     messages: list[Message] = []
     warnings: list[Message] = []
     expires_on = expiry_date(info.cert_not_after) if info.cert_not_after else None
     days = (expires_on - today).days if expires_on else None
-    state = cert_state(expires_on, today) if expires_on else CertState.UNKNOWN
+    state = cert_state(expires_on, today, renew_within_months) if expires_on else CertState.UNKNOWN
     if state is CertState.EXPIRED:
-        messages.append(Message(
-            f"電子証明書の有効期限が切れています({jdate(expires_on)})。"
-            "電子証明書の更新手続きをご案内ください",
-            f"The electronic certificate expired on {expires_on}; guide the visitor to renew it"))
+        messages.append(Said.of("certificate.expired", date=jdate(expires_on)))
     elif state is CertState.RENEW_SOON:
-        messages.append(Message(
-            f"電子証明書の有効期限が近づいています(あと{days}日、{jdate(expires_on)}まで)。"
-            "更新をご案内ください",
-            f"The electronic certificate expires in {days} days ({expires_on}); "
-            "guide the visitor to renew it"))
+        messages.append(Said.of("certificate.renew_soon", days=days, date=jdate(expires_on)))
     elif state is CertState.VALID:
-        messages.append(Message(f"電子証明書は有効です({jdate(expires_on)}まで)",
-                                f"The electronic certificate is valid until {expires_on}"))
+        messages.append(Said.of("certificate.valid", date=jdate(expires_on)))
     pins: dict[str, PinFacts | None] = {
         "auth": info.auth_pin, "sign": info.sign_pin, "assist": info.assist_pin}
     locked = tuple(name for name, pin in pins.items() if pin is not None and pin.locked)
     for name in locked:
-        messages.append(Message(
-            f"{PIN_NAMES[name].ja}がロックされています。暗証番号の再設定が必要です",
-            f"The {PIN_NAMES[name].en} is locked; a PIN reset is needed"))
+        messages.append(Said.of("certificate.pin_locked", pin=PIN_NAMES[name]))
     for name, pin in pins.items():
         if pin is not None and not pin.locked and pin.tries_left == 1:
-            warnings.append(Message(
-                f"{PIN_NAMES[name].ja}の残り回数は1回です。入力前にご本人へお伝えください(間違えるとロックされます)",
-                f"Only 1 try left for the {PIN_NAMES[name].en}; tell the visitor before they type it "
-                "(a wrong entry locks it)"))
-    return CardVerdict(True, state, expires_on, days, bool(locked), locked, tuple(warnings), tuple(messages))
+            warnings.append(Said.of("certificate.pin_one_try", pin=PIN_NAMES[name]))
+    return CardVerdict(True, state, expires_on, days, bool(locked), locked, tuple(warnings), tuple(messages),
+                       card_key=card_key(info))

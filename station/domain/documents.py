@@ -1,8 +1,10 @@
 """The document set for receiving a card (D-DOC-1..5, D-DOC-8): what must be presented, and is it there?
 
 Pure: the card record, what the clerk ticked and today's date come in; a `Verdict` comes out with either
-"complete" or every missing/invalid item and why (Japanese first, English beside it), and anything that
-city staff must decide (escalations). The catalog (config/procedures.toml) supplies `DocumentRules`;
+"complete" or every missing/invalid item and why, and anything that city staff must decide (escalations).
+Every sentence is a catalog code (`Said`, station/messages/*/documents.json) that the edge renders through
+its `ja` / `en`; document names from the procedures catalog are passed as parameters in both languages.
+The catalog (config/procedures.toml) supplies `DocumentRules`;
 `DEFAULT_RULES` equals what ships there, so tests and callers without a catalog see the same rules.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from station.domain.card_record import CardRecord, NoticeType, age_on
+from station.domain.said import Said, Words
 
 
 class Who(enum.StrEnum):
@@ -54,7 +57,8 @@ class DocumentRules:
     proxy_reasons: dict[str, ProxyReason]
     guardian_under_age: int = 15
     non_photo_ids_needed: int = 2
-    renewal_needs_number_document: bool = False
+    # The seed lists the number document (D-DOC-3) for every receipt, renewals included; a city may relax it.
+    renewal_needs_number_document: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,29 +81,40 @@ class Kind(enum.StrEnum):
     INVALID = "invalid"
 
 
+class _Worded:
+    """`ja` / `en` of the line's message, rendered when the edge reads them."""
+
+    msg: Said
+
+    @property
+    def ja(self) -> str:
+        return self.msg.ja
+
+    @property
+    def en(self) -> str:
+        return self.msg.en
+
+
 @dataclass(frozen=True)
-class Problem:
+class Problem(_Worded):
     item: str
     kind: Kind
-    ja: str
-    en: str
+    msg: Said
 
 
 @dataclass(frozen=True)
-class Escalation:
+class Escalation(_Worded):
     code: str  # a handover reason in the catalog
-    ja: str
-    en: str
+    msg: Said
 
 
 @dataclass(frozen=True)
-class Required:
+class Required(_Worded):
     """One line of the checklist the panel shows (D-DOC-1..5, D-DOC-8)."""
 
     item: str
-    ja: str
-    en: str
-    rule: str  # D-DOC-n
+    msg: Said
+    rule: str  # D-DOC-n: for people reading the code and the log, never shown to the clerk
     alternatives: tuple[str, ...] = ()
 
 
@@ -111,7 +126,7 @@ class Verdict:
     escalations: tuple[Escalation, ...] = ()
     age: int | None = None
     under_guardian_age: bool = False
-    notes: tuple[tuple[str, str], ...] = ()
+    notes: tuple[Said, ...] = ()
     # Documents kept for the end-of-day handover to city staff when the card is issued (D-BO-6).
     collected: tuple[str, ...] = field(default=())
 
@@ -126,7 +141,7 @@ class Verdict:
             "problems": [{"item": p.item, "kind": p.kind.value, "ja": p.ja, "en": p.en} for p in self.problems],
             "escalations": [{"code": e.code, "ja": e.ja, "en": e.en} for e in self.escalations],
             "under_guardian_age": self.under_guardian_age,
-            "notes": [{"ja": ja, "en": en} for ja, en in self.notes],
+            "notes": [{"ja": n.ja, "en": n.en} for n in self.notes],
             "collected": list(self.collected),
         }
 
@@ -138,69 +153,69 @@ def _doc(rules: DocumentRules, code: str) -> DocName:
     return rules.documents.get(code) or DocName(code, code)
 
 
+def _name(rules: DocumentRules, code: str) -> Said:
+    """A catalog document by its name, as a checklist line."""
+    d = _doc(rules, code)
+    return Said.of("documents.name", doc=Words(d.ja, d.en))
+
+
 def number_document_options(record: CardRecord) -> tuple[str, ...]:
-    """D-DOC-3: what proves the number document for this holder's notice type."""
+    """D-DOC-3 (seed: 「通知カード（紛失の場合は紛失届）又は個人番号通知書」): any one of them, whichever the
+    visitor brings; the one this holder was sent comes first (it names the checklist line)."""
     if record.notice_type is NoticeType.NUMBER_NOTICE:
-        return ("number_notice", "loss_report")
-    return ("notification_card", "loss_report")
+        return ("number_notice", "notification_card", "loss_report")
+    return ("notification_card", "number_notice", "loss_report")
 
 
 def checklist(record: CardRecord, today: date, who: Who = Who.HOLDER,
               rules: DocumentRules | None = None) -> tuple[Required, ...]:
     """The documents this visitor must present, in the order the clerk checks them."""
     rules = rules or DEFAULT_RULES
-    out = [Required("notice", *_names(rules, "notice"), "D-DOC-1")]
-    out.append(Required("holder_id", "ご本人の本人確認書類（原本）", "holder's identity document (original)",
-                        "D-DOC-2"))
+    out = [Required("notice", _name(rules, "notice"), "D-DOC-1")]
+    out.append(Required("holder_id", Said("documents.item.holder_id"), "D-DOC-2"))
     if not record.is_renewal or rules.renewal_needs_number_document:
         opts = number_document_options(record)
-        main = _doc(rules, opts[0])
-        out.append(Required(opts[0], f"{main.ja}（紛失の場合は紛失届）", f"{main.en} (or a loss report if lost)",
+        card, notice = _doc(rules, "notification_card"), _doc(rules, "number_notice")
+        out.append(Required(opts[0], Said.of("documents.item.number_doc_either", card=Words(card.ja, card.en),
+                                             notice=Words(notice.ja, notice.en)),
                             "D-DOC-3", alternatives=opts[1:]))
     if record.has_juki_card:
-        out.append(Required("juki_card", *_names(rules, "juki_card"), "D-DOC-4"))
+        out.append(Required("juki_card", _name(rules, "juki_card"), "D-DOC-4"))
     if record.is_renewal:
-        out.append(Required("current_card", *_names(rules, "current_card"), "D-DOC-5"))
+        out.append(Required("current_card", _name(rules, "current_card"), "D-DOC-5"))
     if who is Who.PROXY:
-        out.append(Required("proxy_reason", "代理受取の理由", "reason for a proxy", "D-DOC-8"))
-        out.append(Required("proxy_proof", *_names(rules, "proxy_proof"), "D-DOC-8"))
-        out.append(Required("delegation", *_names(rules, "delegation"), "D-DOC-8"))
-        out.append(Required("proxy_id", "代理人の本人確認書類（原本）", "proxy's identity document (original)",
-                            "D-DOC-8"))
+        out.append(Required("proxy_reason", Said("documents.item.proxy_reason"), "D-DOC-8"))
+        out.append(Required("proxy_proof", _name(rules, "proxy_proof"), "D-DOC-8"))
+        out.append(Required("delegation", _name(rules, "delegation"), "D-DOC-8"))
+        out.append(Required("proxy_id", Said("documents.item.proxy_id"), "D-DOC-8"))
     age = age_on(record.birth_date, today) if record.birth_date else None
     if age is not None and age < rules.guardian_under_age and who is Who.HOLDER:
-        out.append(Required("guardian", "保護者の同伴", "a guardian comes too", "D-DOC-8"))
-        out.append(Required("guardian_id", "保護者の本人確認書類（原本）", "guardian's identity document (original)",
-                            "D-DOC-8"))
+        out.append(Required("guardian", Said("documents.item.guardian"), "D-DOC-8"))
+        out.append(Required("guardian_id", Said("documents.item.guardian_id"), "D-DOC-8"))
     return tuple(out)
 
 
-def _names(rules: DocumentRules, code: str) -> tuple[str, str]:
-    d = _doc(rules, code)
-    return d.ja, d.en
+HOLDER = Words("ご本人", "holder's")
+PROXY = Words("代理人", "proxy's")
+GUARDIAN = Words("保護者", "guardian's")
 
 
-def _check_ids(rules: DocumentRules, ids: tuple[str, ...], item: str, whose_ja: str, whose_en: str,
+def _check_ids(rules: DocumentRules, ids: tuple[str, ...], item: str, whose: Words,
                copies: frozenset[str]) -> list[Problem]:
     if item in copies:
-        return [Problem(item, Kind.INVALID, f"{whose_ja}の本人確認書類がコピーです。原本が必要です",
-                        f"the {whose_en} identity document is a copy; the original is needed")]
+        return [Problem(item, Kind.INVALID, Said.of("documents.id_copy", whose=whose))]
     if not ids:
-        return [Problem(item, Kind.MISSING, f"{whose_ja}の本人確認書類（原本）がありません",
-                        f"the {whose_en} identity document (original) is missing")]
+        return [Problem(item, Kind.MISSING, Said.of("documents.id_missing", whose=whose))]
     unknown = [c for c in ids if c not in rules.id_kinds]
     if unknown:
-        return [Problem(item, Kind.INVALID, f"本人確認書類として認められない書類です（{', '.join(unknown)}）",
-                        f"not an accepted identity document ({', '.join(unknown)})")]
+        return [Problem(item, Kind.INVALID, Said.of("documents.id_unknown", codes=", ".join(unknown)))]
     kinds = [rules.id_kinds[c] for c in dict.fromkeys(ids)]  # the same document twice counts once
     if any(k.photo for k in kinds):
         return []
     need = rules.non_photo_ids_needed
     if len(kinds) >= need:
         return []
-    return [Problem(item, Kind.INVALID,
-                    f"{whose_ja}の本人確認書類: 写真のない書類は{need}点必要です（{len(kinds)}点のみ）",
-                    f"{whose_en} identity: {need} documents without a photo are needed (only {len(kinds)})")]
+    return [Problem(item, Kind.INVALID, Said.of("documents.id_non_photo", whose=whose, need=need, have=len(kinds)))]
 
 
 def check_documents(record: CardRecord, presented: Presented, today: date,
@@ -211,26 +226,26 @@ def check_documents(record: CardRecord, presented: Presented, today: date,
     copies = presented.copies
     problems: list[Problem] = []
     escalations: list[Escalation] = []
-    notes: list[tuple[str, str]] = []
+    notes: list[Said] = []
     collected: list[str] = []
+    no_reason = Words("", "")
 
-    def need_doc(code: str, rule_ja: str, rule_en: str) -> bool:
+    def need_doc(code: str, why: Said | Words = no_reason) -> bool:
         name = _doc(rules, code)
+        doc = Words(name.ja, name.en)
         if code in copies:
-            problems.append(Problem(code, Kind.INVALID, f"{name.ja}がコピーです。原本をお持ちください",
-                                    f"the {name.en} is a copy; bring the original"))
+            problems.append(Problem(code, Kind.INVALID, Said.of("documents.doc_copy", doc=doc)))
             return False
         if code not in docs:
-            problems.append(Problem(code, Kind.MISSING, f"{name.ja}がありません{rule_ja}",
-                                    f"the {name.en} is missing{rule_en}"))
+            problems.append(Problem(code, Kind.MISSING, Said.of("documents.doc_missing", doc=doc, why=why)))
             return False
         return True
 
     # D-DOC-1
-    if need_doc("notice", "", ""):
+    if need_doc("notice"):
         collected.append("notice")
     # D-DOC-2: the holder's own ID, also when a proxy comes (the proxy brings it)
-    problems += _check_ids(rules, presented.holder_ids, "holder_id", "ご本人", "holder's", copies)
+    problems += _check_ids(rules, presented.holder_ids, "holder_id", HOLDER, copies)
     # D-DOC-3
     if not record.is_renewal or rules.renewal_needs_number_document:
         opts = number_document_options(record)
@@ -240,77 +255,59 @@ def check_documents(record: CardRecord, presented: Presented, today: date,
             if _doc(rules, first).collected:
                 collected.append(first)
         else:
-            wrong = [c for c in NUMBER_DOCS if c in docs and c not in opts]
-            main = _doc(rules, opts[0])
-            if wrong:
-                w = _doc(rules, wrong[0])
-                problems.append(Problem(opts[0], Kind.INVALID,
-                                        f"この方には{main.ja}が送付されています。{w.ja}ではなく、{main.ja}"
-                                        "（紛失の場合は紛失届）をお持ちください",
-                                        f"this holder was sent a {main.en}, not a {w.en}: bring the {main.en} "
-                                        "(or a loss report)"))
-            elif any(c in copies for c in opts):
-                problems.append(Problem(opts[0], Kind.INVALID, f"{main.ja}がコピーです。原本をお持ちください",
-                                        f"the {main.en} is a copy; bring the original"))
-            else:
-                problems.append(Problem(opts[0], Kind.MISSING,
-                                        f"{main.ja}がありません（紛失した場合は紛失届が必要です）",
-                                        f"the {main.en} is missing (a loss report is needed if it was lost)"))
+            m = _doc(rules, opts[0])
+            if any(c in copies for c in opts):
+                problems.append(Problem(opts[0], Kind.INVALID, Said.of("documents.doc_copy", doc=Words(m.ja, m.en))))
+            else:  # D-DOC-3: either the 通知カード (or its 紛失届) or the 個人番号通知書, whichever they bring
+                card, notice = _doc(rules, "notification_card"), _doc(rules, "number_notice")
+                problems.append(Problem(opts[0], Kind.MISSING, Said.of(
+                    "documents.number_doc_missing_either", card=Words(card.ja, card.en),
+                    notice=Words(notice.ja, notice.en))))
     # D-DOC-4: only if the holder has one
     if record.has_juki_card:
-        if need_doc("juki_card", "（住基カードをお持ちの方は返納が必要です）",
-                    " (holders must return it)"):
+        if need_doc("juki_card", Said("documents.why.juki_card")):
             collected.append("juki_card")
     elif "juki_card" in docs:
-        notes.append(("住基カードの保有記録はありません。本市職員に確認してください",
-                      "no record of a 住基カード for this holder; ask city staff"))
+        notes.append(Said("documents.no_juki_record"))
     # D-DOC-5: only for a renewal
-    if record.is_renewal and need_doc("current_card", "（更新の場合は今お持ちのカードが必要です）",
-                                      " (a renewal needs the current card)"):
+    if record.is_renewal and need_doc("current_card", Said("documents.why.current_card")):
         collected.append("current_card")
     # D-DOC-8: who receives
     age = age_on(record.birth_date, today) if record.birth_date else None
     under = age is not None and age < rules.guardian_under_age
     if age is None:
-        escalations.append(Escalation("document_check", "生年月日が確認できません。本市職員に確認してください",
-                                      "the birth date is unknown; ask city staff"))
+        escalations.append(Escalation("document_check", Said("documents.birth_date_unknown")))
     if presented.who is Who.PROXY:
         reason = rules.proxy_reasons.get(presented.proxy_reason or "")
         if reason is None:
-            problems.append(Problem("proxy_reason", Kind.MISSING, "代理受取の理由が確認できません",
-                                    "the reason for a proxy is not given"))
+            problems.append(Problem("proxy_reason", Kind.MISSING, Said("documents.proxy_reason_missing")))
         elif not reason.accepted:
-            problems.append(Problem("proxy_reason", Kind.INVALID,
-                                    f"代理人の理由が「{reason.ja}」: {reason.why_ja or '代理受取の理由になりません'}",
-                                    f"proxy reason '{reason.en}': {reason.why_en or 'not an accepted reason'}"))
+            why = (Words(reason.why_ja, reason.why_en or reason.why_ja) if reason.why_ja
+                   else Said("documents.proxy_reason_not_accepted"))
+            problems.append(Problem("proxy_reason", Kind.INVALID, Said.of(
+                "documents.proxy_reason_refused", reason=Words(reason.ja, reason.en), why=why)))
         else:
-            need_doc("proxy_proof", f"（理由「{reason.ja}」の疎明資料: {reason.proof_ja}）",
-                     f" (proof of '{reason.en}')")
+            need_doc("proxy_proof", Said.of("documents.why.proxy_proof", reason=Words(reason.ja, reason.en),
+                                            proof=Words(reason.proof_ja, reason.proof_ja and "a supporting document")))
             if reason.escalate:
-                escalations.append(Escalation("document_check",
-                                              f"代理受取の理由「{reason.ja}」: 本市職員が判断します",
-                                              f"proxy reason '{reason.en}': city staff decide"))
-        need_doc("delegation", "", "")
-        problems += _check_ids(rules, presented.proxy_ids, "proxy_id", "代理人", "proxy's", copies)
+                escalations.append(Escalation("document_check", Said.of(
+                    "documents.proxy_reason_staff_decide", reason=Words(reason.ja, reason.en))))
+        need_doc("delegation")
+        problems += _check_ids(rules, presented.proxy_ids, "proxy_id", PROXY, copies)
         if under:
-            escalations.append(Escalation("document_check",
-                                          f"{rules.guardian_under_age}歳未満の方の代理受取です。本市職員が確認します",
-                                          f"a proxy for a holder under {rules.guardian_under_age}: city staff check"))
+            escalations.append(Escalation("document_check", Said.of("documents.proxy_for_minor",
+                                                                    age=rules.guardian_under_age)))
     elif under:
         if not presented.guardian_present:
-            problems.append(Problem("guardian", Kind.MISSING,
-                                    f"{rules.guardian_under_age}歳未満の方は保護者の同伴が必要です（{age}歳）",
-                                    f"a holder under {rules.guardian_under_age} needs a guardian present "
-                                    f"(age {age})"))
+            problems.append(Problem("guardian", Kind.MISSING, Said.of(
+                "documents.guardian_missing", under=rules.guardian_under_age, age=age)))
         else:
-            problems += _check_ids(rules, presented.guardian_ids, "guardian_id", "保護者", "guardian's", copies)
+            problems += _check_ids(rules, presented.guardian_ids, "guardian_id", GUARDIAN, copies)
     # Receipt deadline (printed on the notice): past it, city staff decide.
     if record.receipt_deadline is not None and today > record.receipt_deadline:
-        escalations.append(Escalation(
-            "document_check",
-            f"受取期限（{record.receipt_deadline.month}月{record.receipt_deadline.day}日）を過ぎています。"
-            "本市職員に確認してください",
-            f"the receipt deadline ({record.receipt_deadline}) has passed; ask city staff"))
+        d = record.receipt_deadline
+        escalations.append(Escalation("document_check", Said.of(
+            "documents.deadline_passed", date=Words(f"{d.month}月{d.day}日", d.isoformat()))))
     collected.append("check_sheet")
     collected.append("receipt_copy")
     return Verdict(

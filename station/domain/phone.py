@@ -8,9 +8,11 @@ arrived long after applying); and the rules a phone reception slip (電話受付
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from station.domain.calendar import BusinessCalendar, hours_on
 from station.domain.messages import Msg
+from station.domain.timezone import TOKYO
 
 CONTENT_MAX = 300
 RESPONSE_MAX = 300
@@ -123,3 +125,17 @@ def check_slip(category: int, content: str | None, response: str | None, escalat
         out.append(Problem("content", Msg.of("phone.slip.content_needed")))
     return out
 
+
+
+# D-CAL-3: one line, normal open days only, about this many calls a day at most.
+DESK_CALLS_PER_DAY = 30
+
+
+def desk_open(cal: BusinessCalendar, at: datetime) -> bool:
+    """The phone desk answers on normal open days (not 休日開庁日) between the normal opening and closing
+    times (08:30–17:00; a long Thursday's counter hours do not extend it) (D-CAL-3)."""
+    local = at.astimezone(TOKYO)
+    h = hours_on(cal, local.date())
+    if h is None or h.holiday_opening:
+        return False
+    return cal.open_time <= local.time() < cal.close_time

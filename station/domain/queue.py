@@ -95,7 +95,8 @@ def next_state(state: TicketState, action: Action, *, recall_count: int = 0,
                recalls_before_no_show: int = 0) -> TicketState:
     """The state after `action`, or QueueRuleError naming the state that forbids it."""
     if state not in _ALLOWED[action]:
-        raise QueueRuleError(Msg.of(f"queue.rule.not_allowed.{state.value}", action=action.value))
+        raise QueueRuleError(Msg.of(f"queue.rule.not_allowed.{state.value}",
+                                    action=Msg(f"queue.action.{action.value.replace('-', '_')}")))
     if action is Action.NO_SHOW and recall_count < recalls_before_no_show:
         raise QueueRuleError(Msg.of("queue.rule.recall_first", n=recalls_before_no_show - recall_count))
     return _RESULT[action]

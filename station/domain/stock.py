@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 from station.domain.card_record import CardStatus
 from station.domain.messages import Msg
+from station.domain.phone import is_stale
 
 S = CardStatus
 MAX_BOX = 9999  # box labels are BOX-0001 … BOX-9999 (station.domain.barcodes)
@@ -243,10 +244,11 @@ def is_past_deadline(status: CardStatus | str, deadline: date | None, today: dat
 
 
 def stale_cutoff(today: date, stale_days: int) -> date:
-    """Applications on or before this day are 'over about a month old' (D-TEL-4)."""
-    return today - timedelta(days=stale_days)
+    """Applications on or before this day are more than `stale_days` old (D-TEL-4, the same threshold as
+    `station.domain.phone.is_stale`: one rule, one answer)."""
+    return today - timedelta(days=stale_days + 1)
 
 
 def is_stale_application(status: CardStatus | str, application_date: date, today: date, stale_days: int) -> bool:
     """Applied long ago and the notice is still not mailed: probably an error; hand over (D-TEL-4)."""
-    return CardStatus(status) in NOT_MAILED and application_date <= stale_cutoff(today, stale_days)
+    return CardStatus(status) in NOT_MAILED and is_stale(application_date, today, stale_days)

@@ -43,10 +43,16 @@ def text(code: str | Msg, lang: str = DEFAULT_LANG, /, **params: object) -> str:
     template = catalog(lang).get(code)
     if template is None:  # a missing word is a bug, but a clerk must still read something
         return code
-    if not params:
-        return template
-    # a parameter that is itself a message (a weekday, a step's name) is said in the same language
-    return template.format(**{k: text(v, lang) if isinstance(v, Msg) else v for k, v in params.items()})
+    # A parameter that is itself a message (the name of an action, a step) is worded in the same language.
+    params = {k: text(v, lang) if isinstance(v, Msg) else _side(v, lang) for k, v in params.items()}
+    return template.format(**params) if params else template
+
+
+def _side(v: object, lang: str) -> object:
+    """A parameter that has both languages (`Words`, a catalog `DocName`): the side of this language."""
+    if hasattr(v, "ja") and hasattr(v, "en") and not isinstance(v, str):
+        return getattr(v, "en" if lang == "en" else "ja")
+    return v
 
 
 def both(code: str | Msg, /, **params: object) -> tuple[str, str]:

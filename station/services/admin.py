@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
 from station.config import StationSettings
-from station.domain.calendar import BusinessCalendar, business_date, hours_on
+from station.domain.calendar import BusinessCalendar, business_date, hours_on, is_closed_day
 from station.events import ConfigChanged, Envelope, EventBus
 from station.messages import text
 from station.services.admin_views import AdminConfigView, CalendarDayView, CategoryConfigView, CounterConfigView
@@ -108,14 +108,19 @@ class AdminService:
         base = self.file.calendar
         closed = set(base.closed_dates)
         holiday = set(base.holiday_openings)
+        opened = set(base.open_dates)
         for day, kind in overrides.items():
             closed.discard(day)
             holiday.discard(day)
+            opened.discard(day)
             if kind == "closed":
                 closed.add(day)
             elif kind == "holiday_opening":
                 holiday.add(day)
-        self.calendar = dataclasses.replace(base, closed_dates=frozenset(closed), holiday_openings=frozenset(holiday))
+            elif is_closed_day(base, day):  # "normal" on a national holiday or in the year-end closure
+                opened.add(day)
+        self.calendar = dataclasses.replace(base, closed_dates=frozenset(closed), holiday_openings=frozenset(holiday),
+                                            open_dates=frozenset(opened))
         self._on_calendar(self.calendar)
 
     def _on_event(self, env: Envelope) -> None:
@@ -182,7 +187,7 @@ class AdminService:
         weekend = day.weekday() >= 5
         if kind == "normal" and weekend:
             raise Invalid("admin.weekend_not_normal", field="kind")
-        if kind == "holiday_opening" and not weekend and day not in self.file.calendar.closed_dates:
+        if kind == "holiday_opening" and not weekend and not is_closed_day(self.file.calendar, day):
             raise Invalid("admin.holiday_opening_weekday", field="kind")
         note = note.strip()
         if len(note) > 200:

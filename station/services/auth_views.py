@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from station.domain import roles
+from station.domain import navigation, roles
 from station.services.errors import ServiceError
 
 
@@ -59,6 +59,7 @@ class MeView(_View):
     permissions: list[str]
     csrf_token: str = Field(description="send as X-CSRF-Token on state-changing calls (sessions only)")
     expires_at: datetime | None
+    home: str = Field("/", description="where this user lands after login (their counter, /staff, /reports …)")
 
     @classmethod
     def of(cls, p: Principal) -> MeView:
@@ -67,7 +68,7 @@ class MeView(_View):
         ja, en = both(roles.ROLE_NAMES[roles.Role(p.role)])
         return cls(name=p.name, role=p.role, role_name_ja=ja, role_name_en=en, counter_id=p.counter_id,
                    via=p.via, permissions=roles.permissions(p.role), csrf_token=p.csrf_token,
-                   expires_at=p.expires_at)
+                   expires_at=p.expires_at, home=navigation.landing(p.role, p.counter_id))
 
 
 class UserView(_View):

@@ -56,10 +56,15 @@ class DeviceManager:
         self.clock = clock
         self.bus = bus
         self.on_button = on_button
+        # D-INS-3: the catalog's [rules] renew_within_months (set by the composition root once it is read)
+        self.renew_within_months = 3
         self.devices: dict[DeviceKind, Device] = {}
         self._statuses: dict[DeviceKind, DeviceStatus] = {}
         self._lock = threading.Lock()
         self.last_card: dict[str, Any] | None = None
+        # Scans another capability answers before the panel's classification (reservations, issue 15: a
+        # booking QR at the kiosk's scanner checks the visitor in). A hook returns True when it took the scan.
+        self.scan_hooks: list[Callable[[str], bool]] = []
 
     # lifecycle ------------------------------------------------------------------------------------
     def add(self, device: Device) -> None:
@@ -135,6 +140,8 @@ class DeviceManager:
             log.info("button press refused: %s", e.message_en)
 
     def _on_Scan(self, event: Any) -> None:
+        if any(hook(event.text) for hook in self.scan_hooks):
+            return
         now = self.clock.now()
         cid = self.settings.counter_id
         try:
@@ -160,7 +167,7 @@ class DeviceManager:
         self.bus.publish(CardRemoved(at=self.clock.now(), counter_id=self.settings.counter_id))
 
     def _on_CardRead(self, event: Any) -> None:
-        verdict = card_verdict(event.info, self.clock.now().date())
+        verdict = card_verdict(event.info, self.clock.now().date(), self.renew_within_months)
         data = verdict.as_dict()
         self.last_card = data
         self.bus.publish(CardRead(at=self.clock.now(), counter_id=self.settings.counter_id, verdict=data))

@@ -24,7 +24,7 @@ from station.clock import Clock
 from station.config import StationSettings
 from station.domain.calendar import business_date
 from station.events import EventBus
-from station.messages import both
+from station.messages import both, text
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid
 from station.store import phone_repo, stock_repo
@@ -71,6 +71,7 @@ class EndOfDayService:
         with self.sessions() as s:
             rows = repo.collected_of_day(s, day)
             open_cases, open_handovers = repo.open_counts(s, day)
+            still_open = repo.open_cases_of_day(s, day)
         counts: dict[str, int] = {}
         cases = []
         for cid, number, counter, proc, collected, closed_at in rows:
@@ -91,8 +92,22 @@ class EndOfDayService:
             "total_items": sum(counts.values()),
             "open_cases": open_cases,
             "open_handovers": open_handovers,
+            "open_list": [self._open_case(catalog, *row) for row in still_open],
             "closed": self.day_status(day),
         }
+
+    @staticmethod
+    def _open_case(catalog: Any, cid: int, number: str | None, counter: int | None, proc: str,
+                   state: str) -> dict[str, Any]:
+        """One case that keeps the day from being purged whole: which, where, and the link to it."""
+        p = catalog.procedure(proc)
+        where = text("eod.counter", n=counter) if counter else text("eod.no_counter")
+        label = text("eod.open_case", case_id=cid, ticket=number or text("eod.no_ticket"), counter=where,
+                     procedure=p.ja if p else proc, state=text(f"eod.state.{state}"))
+        # awaiting/handed over: the city staff's page; open: the counter's case screen
+        href = f"/counter/{counter}/case/{cid}" if counter and state == "open" else f"/staff#case-{cid}"
+        return {"case_id": cid, "ticket_number": number, "counter_id": counter, "procedure": proc, "state": state,
+                "label_ja": label, "href": href}
 
     # --- closing a day ----------------------------------------------------------------------------------
     def close_day(self, day: date, actor: Actor) -> dict[str, Any]:

@@ -61,6 +61,22 @@ class PhoneCallView(BaseModel):
     caller_name: str | None
     caller_phone: str | None
     purged: bool
+    outside_hours: bool = Field(False, description="received outside the phone desk's hours (D-CAL-3)")
+
+
+class DeskView(BaseModel):
+    """The phone desk right now (D-CAL-3): open or not, its hours, and today's calls against the one line's
+    daily capacity."""
+
+    model_config = ConfigDict(frozen=True)
+    open: bool
+    opens: str
+    closes: str
+    calls_today: int
+    capacity: int
+    over_capacity: bool
+    message_ja: str
+    message_en: str
 
 
 class LookupView(BaseModel):
@@ -131,9 +147,8 @@ class PhoneService:
         if st is None:
             ja, en = both("phone.application_unknown")
             return LookupView(found=False, stale_days=self.stale_days, message_ja=ja, message_en=en)
-        today = business_date(self.clock.now())
-        stale = bool(st.handover_suggested) or (not st.notice_mailed and rules.is_stale(
-            st.application_date, today, self.stale_days))
+        # the stock's answer is the rule's (domain.stock.is_stale_application): not mailed and over the threshold
+        stale = bool(st.handover_suggested)
         return LookupView(found=True, application_date=st.application_date,
                           days_since_application=st.days_since_application, status=st.status,
                           status_ja=st.status_ja, notice_mailed=st.notice_mailed, mailed_on=st.mailed_on,
@@ -163,16 +178,18 @@ class PhoneService:
         today = business_date(now)
         days: int | None = None
         stale = False
+        looked_up = False
         if category == rules.NOTICE_NOT_ARRIVED and lookup_ref:
             found = self.lookup(lookup_ref)
             if found.found:
                 application_date = found.application_date
-                stale = found.stale
+                stale, looked_up = found.stale, True  # the lookup knows whether the notice was mailed
         if application_date is not None:
             days = (today - application_date).days
             if days < 0:
                 raise Invalid("phone.application_date_future", field="application_date")
-            stale = stale or rules.is_stale(application_date, today, self.stale_days)
+            if not looked_up:  # only the date the caller said: the same threshold (D-TEL-4)
+                stale = rules.is_stale(application_date, today, self.stale_days)
         if category == rules.NOTICE_NOT_ARRIVED and stale and escalation is None:
             raise Conflict("phone.must_hand_over", params={"days": days},
                            field="escalation", suggest="notice_not_arrived", days_since_application=days)
@@ -198,6 +215,7 @@ class PhoneService:
                 ch.publish(*events)  # in the slip's transaction: the staff queue sees it iff it committed
             ch.audit(now, actor, "phone.record", f"phone_call:{call.id}",
                      f"category={category} trivial={trivial} escalation={escalation or '-'} stale={stale}"
+                     + ("" if rules.desk_open(self.cases.calendar, now) else " outside_hours")
                      + (f" handover={call.handover_id}" if escalation else ""))
             view = self._view(call)
         return view
@@ -233,8 +251,20 @@ class PhoneService:
             "escalations_total": sum(esc.values()),
         }
 
-    @staticmethod
-    def _view(c: PhoneCall) -> PhoneCallView:
+    def desk(self) -> DeskView:
+        """Is the phone desk open now, and how busy is the line today (D-CAL-3)."""
+        now = self.clock.now()
+        cal = self.cases.calendar
+        with self.sessions() as s:
+            n = sum(repo.counts(s, business_date(now))[0].values())
+        is_open = rules.desk_open(cal, now)
+        opens, closes = f"{cal.open_time:%H:%M}", f"{cal.close_time:%H:%M}"
+        code = "phone_desk.open" if is_open else "phone_desk.closed"
+        ja, en = both(code, opens=opens, closes=closes, n=n, capacity=rules.DESK_CALLS_PER_DAY)
+        return DeskView(open=is_open, opens=opens, closes=closes, calls_today=n, capacity=rules.DESK_CALLS_PER_DAY,
+                        over_capacity=n >= rules.DESK_CALLS_PER_DAY, message_ja=ja, message_en=en)
+
+    def _view(self, c: PhoneCall) -> PhoneCallView:
         cat = rules.BY_CODE.get(c.category)
         esc = rules.ESCALATION_BY_CODE.get(c.escalation or "")
         return PhoneCallView(
@@ -245,6 +275,7 @@ class PhoneService:
             application_date=c.application_date, days_since_application=c.days_since_application, stale=c.stale,
             content=c.content, response=c.response, caller_name=c.caller_name, caller_phone=c.caller_phone,
             purged=c.purged_at is not None,
+            outside_hours=not rules.desk_open(self.cases.calendar, c.received_at),
         )
 
 

@@ -13,6 +13,7 @@ queue grows further, that cache is the first thing to move out (then `services/q
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
@@ -25,6 +26,7 @@ from station.clock import Clock
 from station.config import CategorySettings, StationSettings
 from station.domain import queue as q
 from station.domain.calendar import BusinessCalendar, business_date, dispenser_decision
+from station.domain.messages import Msg
 from station.events import CounterStateChanged, EventBus, TicketCalled, TicketIssued, TicketStateChanged
 from station.messages import text
 from station.services import audit
@@ -63,6 +65,13 @@ class QueueService:
         self.on_issued = on_issued
         self.owe_print = owe_print
         self._estimate_cache: tuple[date, datetime, dict[str, list[float]], dict[int, q.CounterState]] | None = None
+        # Reservations (issue 15): (session, day, counter, categories, now) → the tickets call_next should call
+        # from first, oldest first (checked-in bookings, or walk-ins when the fairness rule says so), or None
+        # for the usual oldest-first pick. Several candidates, not one: concurrent counters skip each other's.
+        self.priority_picker: Callable[[Session, date, int, list[str], datetime], list[int] | None] | None = None
+        # Reservations (issue 15): (category, now) → booked visitors due soon, who will go first: the wait
+        # estimate of a new walk-in counts them (the number ahead stays the tickets ahead).
+        self.booked_ahead: Callable[[str, datetime], int] | None = None
 
     # --- checks the routers use too --------------------------------------------------------------
     def category(self, code: str) -> CategorySettings:
@@ -84,7 +93,8 @@ class QueueService:
         return cat.cutoff_minutes if cat.cutoff_minutes is not None else self.settings.calendar.default_cutoff_minutes
 
     # --- issuing ----------------------------------------------------------------------------------
-    def issue(self, category: str, source: str = "api", actor: Actor | None = None) -> TicketView:
+    def issue(self, category: str, source: str = "api", actor: Actor | None = None,
+              priority: bool = False) -> TicketView:
         """Commit a new numbered ticket, then announce it. Refuses outside hours and after cut-off."""
         cat = self.category(category)
         now = self.clock.now()
@@ -96,7 +106,11 @@ class QueueService:
             )
         day = business_date(now)
         service, states = self._estimate_inputs(day, now)
+        booked = self.booked_ahead(cat.code, now) if self.booked_ahead else 0
         with self.uow.change() as ch:
+            if repo.day_handed_over(ch.session.connection(), day):  # the day was closed (end of day, issue 12)
+                raise Conflict("eod.dispenser_closed",
+                               params={"day": Msg.of("calendar.day", month=day.month, day=day.day)})
             # Core statements built once (in the repository) on the session's own connection: the ORM's unit
             # of work costs more Python than the whole SQLite commit on the press → print path.
             conn = ch.session.connection()
@@ -119,9 +133,10 @@ class QueueService:
                 category_name_ja=cat.name_ja, category_name_en=cat.name_en, state=q.TicketState.WAITING.value,
                 issued_at=now,
                 called_at=None, counter_id=None, recall_count=0, waiting_ahead=ahead,
-                estimated_wait_min=q.estimate_wait(ahead, service.get(cat.code, []), cat.default_service_minutes,
+                estimated_wait_min=q.estimate_wait(ahead + booked, service.get(cat.code, []),
+                                                   cat.default_service_minutes,
                                                    self._serving_counters(cat.code, states)),
-                printed=None, print_error=None, token=token, business_date=day,
+                printed=None, print_error=None, token=token, business_date=day, priority=priority,
             )
             ch.publish(TicketIssued(at=now, ticket_id=view.id, number=view.number, category=view.category,
                                     waiting_ahead=ahead))
@@ -158,8 +173,7 @@ class QueueService:
         day = business_date(now)
         with self.uow.change() as ch:
             s = ch.session
-            row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
-                                 called=q.next_state(q.TicketState.WAITING, q.Action.CALL).value)
+            row = self._pick_and_call(s, day, counter_id, categories, now)
             if row is None:
                 self._why_not_called(s, counter_id, day)
                 return None
@@ -168,6 +182,20 @@ class QueueService:
             view = self._views(s, [row], now, prints={row.id: (row.print_printed, row.print_error)})[0]
             ch.publish(self._called_event(view, counter_id, recall=False))
         return view
+
+    def _pick_and_call(self, s: Session, day: date, counter_id: int, categories: Sequence[str],
+                       now: datetime) -> Any:
+        """The one statement that picks and calls (a booked visitor first when the reservations hook
+        pins some), or None when nobody is called."""
+        called = q.next_state(q.TicketState.WAITING, q.Action.CALL).value
+        if self.priority_picker is not None:  # reservations (issue 15): a booked visitor may go first
+            pinned = self.priority_picker(s, day, counter_id, list(categories), now)
+            if pinned:
+                row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
+                                     called=called, among=pinned)
+                if row is not None:
+                    return row
+        return repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now, called=called)
 
     def _why_not_called(self, s: Session, counter_id: int, day: date) -> None:
         """call_next picked nobody: say why if it is the counter (paused, closed, still busy)."""
@@ -277,8 +305,7 @@ class QueueService:
                     raise Conflict("queue.finish_first", params={"number": t.number}, ticket_id=t.id)
                 finished = self._act_in(ch, t, prints, q.Action.FINISH, now, actor, counter_id=counter_id)
                 started_at = _aware(t.started_at) if t.started_at else None
-            row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
-                                 called=q.next_state(q.TicketState.WAITING, q.Action.CALL).value)
+            row = self._pick_and_call(s, day, counter_id, categories, now)
             called: TicketView | None = None
             if row is None:
                 if finished is None:
@@ -291,6 +318,32 @@ class QueueService:
         if finished is not None and started_at is not None:
             self._add_service_time(finished.business_date, finished.category, started_at, now)
         return NextVisitor(finished=finished, called=called)
+
+    # --- the visitor's case drives the ticket (issue 12) ---------------------------------------------
+    def begin_service(self, ticket_id: int, counter_id: int | None, actor: Actor | None = None) -> TicketView | None:
+        """The clerk opened the called visitor's case: the ticket is now being served (its service time
+        starts). A ticket in any other state (still waiting, already served, finished) is left as it is."""
+        if self.get(ticket_id).state != q.TicketState.CALLED:
+            return None
+        try:
+            return self.act(ticket_id, q.Action.START, actor, counter_id=counter_id)
+        except Conflict:  # another screen moved it first: nothing to start
+            return None
+
+    def end_service(self, ticket_id: int, counter_id: int | None, actor: Actor | None = None) -> TicketView | None:
+        """The visitor's case closed (issued, returned for documents, handed over, completed): the ticket
+        finishes and the counter is free for the next call. A called ticket whose case never started
+        service is started and finished; a ticket already finished or back in the queue is left alone."""
+        state = self.get(ticket_id).state
+        try:
+            if state == q.TicketState.CALLED:
+                self.act(ticket_id, q.Action.START, actor, counter_id=counter_id)
+                state = q.TicketState.SERVING
+            if state == q.TicketState.SERVING:
+                return self.act(ticket_id, q.Action.FINISH, actor, counter_id=counter_id)
+        except Conflict:
+            return None
+        return None
 
     def _locked(self, s: Session, ticket_id: int) -> tuple[Any, repo.Prints]:
         """The ticket under a row lock (PostgreSQL), with its print status read in the same statement."""
@@ -420,17 +473,22 @@ class QueueService:
             waiting, oldest = repo.waiting_by_category(s, day)
             service = repo.service_minutes(s, day)
             counters = self.counter_states_in(s)
+            handed_over = repo.day_handed_over(s, day)
         out = []
         for cat in self.settings.categories:
             n = waiting.get(cat.code, 0)
             first = oldest.get(cat.code)
             decision = dispenser_decision(self.calendar, now, self.cutoff_minutes(cat))
+            if handed_over:
+                decision = dataclasses.replace(decision, accepts=False, reason=Msg.of(
+                    "eod.dispenser_closed", day=Msg.of("calendar.day", month=day.month, day=day.day)))
             out.append(CategoryStatus(
                 code=cat.code, name_ja=cat.name_ja, name_en=cat.name_en,
                 description_ja=cat.description_ja, description_en=cat.description_en, prefix=cat.prefix,
                 waiting=n, oldest_wait_min=int((now - first).total_seconds() // 60) if first else 0,
                 estimated_wait_min=q.estimate_wait(
-                    n, service.get(cat.code, []), cat.default_service_minutes,
+                    n + (self.booked_ahead(cat.code, now) if self.booked_ahead and n else 0),
+                    service.get(cat.code, []), cat.default_service_minutes,
                     self._serving_counters(cat.code, counters),
                 ),
                 accepting=decision.accepts,

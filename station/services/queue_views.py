@@ -35,6 +35,9 @@ class TicketView(BaseModel):
     print_error: str | None
     token: str = Field(exclude=True)
     business_date: date
+    # A checked-in booking's ticket, as issued (the slip prints 予約; issue 15). Not stored on the ticket: the
+    # reservations table knows which tickets are priority ones.
+    priority: bool = False
 
 
 class IssuedTicketView(TicketView):

@@ -68,7 +68,7 @@ class ReportService:
             names = p.outcome_names() if p else {}
             by_proc.append({"procedure": code, "ja": p.ja if p else code, "en": p.en if p else code,
                             "total": sum(outcomes.values()),
-                            "outcomes": [{"outcome": o, "ja": names.get(o, (o, o))[0], "count": n}
+                            "outcomes": [{"outcome": o, "ja": names.get(o, (outcome_ja(o), o))[0], "count": n}
                                          for o, n in sorted(outcomes.items())]})
         reasons = {r.code: r for r in catalog.handover_reasons}
         handovers = [{"reason": k, "ja": reasons[k].ja if k in reasons else k, "count": n}
@@ -187,6 +187,13 @@ class ReportService:
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerows(self.csv_rows(day))
         return buf.getvalue()
+
+
+def outcome_ja(code: str) -> str:
+    """An outcome the procedure's catalog does not name (a case still open, cancelled, handed over)."""
+    from station.messages import catalog, text
+
+    return text(f"visit.outcome.{code}") if f"visit.outcome.{code}" in catalog("ja") else code
 
 
 def _fmt(v: Any) -> Any:

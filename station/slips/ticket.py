@@ -27,6 +27,7 @@ def ticket_receipt(settings: StationSettings, t: TicketView, reprint: bool = Fal
     elements = [
         Text(settings.office.name, align=Align.CENTER, bold=True),
         Text(t.category_name_ja, width=2, height=2, align=Align.CENTER),
+        *([Text("予約（優先）", width=2, height=2, bold=True, align=Align.CENTER)] if t.priority else []),
         Rule(),
         Text(text("queue.slip.heading"), align=Align.CENTER),
         Text(t.number, width=6, height=6, bold=True, align=Align.CENTER),

@@ -41,6 +41,11 @@ def counter_of(s: Session, case_id: int) -> tuple[bool, int | None]:
     return (row is not None, row[0] if row is not None else None)
 
 
+def ticket_of(s: Session, case_id: int) -> int | None:
+    """The ticket a case belongs to (None: a walk-up, or no such case)."""
+    return s.scalar(select(Case.ticket_id).where(Case.id == case_id))
+
+
 def load_handover(s: Session, handover_id: int, lock: bool = False) -> Handover | None:
     stmt = select(Handover).where(Handover.id == handover_id)
     return s.scalars(_locked(s, stmt) if lock else stmt).first()

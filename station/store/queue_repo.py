@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from station.domain.queue import CounterState, TicketState
 from station.store.db import insert_on_conflict
 from station.store.models import Counter, DailySequence, Ticket, TicketPrint, UtcDateTime
+from station.store.models_backoffice import BackofficeDay
 
 ACTIVE = [TicketState.CALLED, TicketState.SERVING]  # a counter is busy with such a ticket
 Prints = dict[int, tuple[bool | None, str | None]]  # ticket id → (printed, error)
@@ -143,7 +144,7 @@ def save(s: Session, t: LockedTicket) -> None:
 
 
 @functools.cache
-def _call_next_statement(pg: bool) -> Any:
+def _call_next_statement(pg: bool, pinned: bool = False) -> Any:
     """call_next's one statement: pick the oldest eligible waiting ticket and call it, in one round trip.
 
     The pick is a scalar subquery (PostgreSQL runs it once, before the update) that locks its row with
@@ -155,6 +156,7 @@ def _call_next_statement(pg: bool) -> Any:
     Written as SQL text once: building the equivalent expression per call cost more Python than the rest
     of the call."""
     cols = list(Ticket.__table__.c)
+    pin = "\n              AND t.id IN :tids" if pinned else ""  # reservations (issue 15): one of these, if callable
     sql = f"""
         UPDATE tickets SET state = :called, counter_id = :counter, called_at = :now, recall_count = 0,
                target_counter_id = NULL
@@ -164,7 +166,7 @@ def _call_next_statement(pg: bool) -> Any:
               AND ((t.target_counter_id IS NULL AND t.category IN :cats) OR t.target_counter_id = :counter)
               AND NOT EXISTS (SELECT 1 FROM tickets a WHERE a.business_date = :day AND a.counter_id = :counter
                               AND a.state IN (:called, :serving))
-              AND NOT EXISTS (SELECT 1 FROM counters c WHERE c.id = :counter AND c.state <> :open)
+              AND NOT EXISTS (SELECT 1 FROM counters c WHERE c.id = :counter AND c.state <> :open){pin}
             ORDER BY t.issued_at, t.id LIMIT 1{" FOR NO KEY UPDATE SKIP LOCKED" if pg else ""})
         RETURNING {", ".join(c.name for c in cols)},
             (SELECT p.printed FROM ticket_prints p WHERE p.ticket_id = tickets.id) AS print_printed,
@@ -172,18 +174,21 @@ def _call_next_statement(pg: bool) -> Any:
     return (
         text(sql)
         .bindparams(bindparam("day", type_=Date()), bindparam("now", type_=UtcDateTime()),
-                    bindparam("cats", expanding=True))
+                    bindparam("cats", expanding=True), *([bindparam("tids", expanding=True)] if pinned else []))
         .columns(*cols, column("print_printed", Boolean()), column("print_error", String()))
     )
 
 
 def call_next(s: Session, *, day: date, counter_id: int, categories: Iterable[str], now: datetime,
-              called: str) -> Row[Any] | None:
+              called: str, among: list[int] | None = None) -> Row[Any] | None:
     """Call the oldest eligible waiting ticket for this counter (exactly once across daemons): the called
-    row with its print status, or None when nobody was called."""
+    row with its print status, or None when nobody was called. `among`: only one of these tickets (a
+    checked-in booking goes first, issue 15); None when none of them can be called here now."""
     params = {"day": day, "counter": counter_id, "cats": list(categories), "now": now,
               "waiting": TicketState.WAITING.value, "open": CounterState.OPEN.value,
               "called": called, "serving": TicketState.SERVING.value}
+    if among:
+        return s.execute(_call_next_statement(is_pg(s), pinned=True), {**params, "tids": among}).first()
     return s.execute(_call_next_statement(is_pg(s)), params).first()
 
 
@@ -300,3 +305,11 @@ def waiting_lines(s: Session, days: set[date]) -> dict[str, list[tuple[datetime,
 def exists(s: Session, ticket_id: int) -> bool:
     return s.get(Ticket, ticket_id) is not None
 
+
+
+_DAY_CLOSED = select(BackofficeDay.business_date).where(BackofficeDay.business_date == bindparam("day")).limit(1)
+
+
+def day_handed_over(conn: Session | Connection, day: date) -> bool:
+    """The supervisor closed this business day (end of day, D-BO-6): the dispenser issues no more tickets."""
+    return conn.execute(_DAY_CLOSED, {"day": day}).first() is not None

@@ -56,6 +56,13 @@ def open_counts(s: Session, day: date) -> tuple[int, int]:
     return cases, handovers
 
 
+def open_cases_of_day(s: Session, day: date) -> list[tuple[int, str | None, int | None, str, str]]:
+    """(id, ticket number, counter, procedure, state) of a day's cases not closed, oldest first."""
+    return [tuple(r) for r in s.execute(select(Case.id, Case.ticket_number, Case.counter_id, Case.procedure,
+                                               Case.state).where(Case.business_date == day, Case.state != "closed")
+                                        .order_by(Case.id))]  # type: ignore[misc]
+
+
 def issued_notices(s: Session, day: date, only_closed: bool) -> list[str]:
     """Notice numbers of the cards issued on a day's cases (closed ones only, unless forced)."""
     states = (Case.state == "closed",) if only_closed else ()

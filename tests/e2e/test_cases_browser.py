@@ -67,11 +67,6 @@ def last_job_id(daemon: Daemon) -> int:
     return js[0]["id"] if js else 0
 
 
-def finish(page: Page, daemon: Daemon, ticket_id: int) -> None:
-    for act in ("start", "finish"):
-        page.context.request.post(f"{daemon.url}/api/tickets/{ticket_id}/{act}")
-
-
 def open_case(page: Page, daemon: Daemon, counter: int, procedure: str | None = None) -> None:
     page.goto(f"{daemon.url}/counter/{counter}/case" + (f"?procedure={procedure}" if procedure else ""))
     expect(page.locator("body[data-ready]")).to_have_count(1)
@@ -96,6 +91,7 @@ def test_whole_issuance_from_ticket_to_issued(daemon: Daemon, stock: list[Any], 
     keys = 0
     clerk.locator("#open-case").click()
     keys += 1
+    finished_by_case = True
     expect(clerk.locator("body[data-ready]")).to_have_count(1)
     expect(clerk.locator("#c-ticket")).to_have_text(ticket["number"])
     next_step(clerk, "notice")
@@ -103,7 +99,10 @@ def test_whole_issuance_from_ticket_to_issued(daemon: Daemon, stock: list[Any], 
     expect(clerk.locator("#c-slot")).to_contain_text("BOX-")
     next_step(clerk, "documents")
     expect(clerk.locator("#checklist")).to_contain_text("個人番号通知書")  # this holder's number document
-    clerk.locator("body").press("a")  # everything the record asks for is there
+    clerk.locator("body").press("a")  # everything the record asks for is there: filled in, to check
+    keys += 1
+    expect(clerk.locator("#holder-id-1")).not_to_have_value("")
+    clerk.locator("body").press("Enter")  # the clerk confirms what A filled in
     keys += 1
     expect(clerk.locator("#verdict-head")).to_contain_text("そろっています")
     expect(clerk.locator("#waiting-staff")).to_be_visible()
@@ -115,7 +114,8 @@ def test_whole_issuance_from_ticket_to_issued(daemon: Daemon, stock: list[Any], 
     next_step(clerk, "card_tap")
     sim(daemon, "card", {"action": "insert", "profile": "valid"})  # the new card on the reader
     next_step(clerk, "explained")
-    expect(clerk.locator("#c-card")).to_contain_text("valid")
+    expect(clerk.locator("#c-card")).to_contain_text("有効")
+    expect(clerk.locator("#c-card .cardinfo").first).to_have_attribute("data-cert", "valid")
     clerk.locator("body").press("Enter")  # PIN form and leaflet explained
     keys += 1
     next_step(clerk, "receipt_copy")
@@ -130,7 +130,7 @@ def test_whole_issuance_from_ticket_to_issued(daemon: Daemon, stock: list[Any], 
     sim(daemon, "card", {"action": "remove"})
     card = clerk.context.request.get(f"{daemon.url}/api/stock/cards/{rec.notice_no}").json()
     assert card["status"] == "issued"
-    finish(clerk, daemon, ticket["id"])
+    assert finished_by_case and daemon.api("GET", f"/api/tickets/{ticket['id']}")["state"] == "done"
     assert clerk.js_errors == [] and staff.js_errors == []
 
 
@@ -146,13 +146,17 @@ def test_incomplete_documents_return_with_the_slip(daemon: Daemon, stock: list[A
     clerk.locator('#checklist input[data-doc="notice"]').check()
     clerk.locator("#holder-id-1").select_option("health_insurance")  # one document without a photo
     clerk.locator("body").press("Enter")
+    expect(clerk.locator("#confirm")).to_contain_text("持ち物のご案内を印刷します")  # asks once
+    clerk.locator("body").press("Enter")
     expect(clerk.locator("#c-outcome")).to_have_attribute("data-outcome", "returned_documents")
+    expect(clerk.locator("#printed")).to_contain_text("持ち物のご案内")
     expect(clerk.locator("#problems")).to_contain_text("写真のない書類は2点必要です")
     job = slip_job(daemon, "持ち物のご案内", before)
     text = flat(job["text"])
     for phrase in ("本日はカードをお渡しできませんでした", "個人番号通知書", "写真のない書類は2点必要です",
-                   "受け取りの期限", "平日 8時30分～17時00分", "次の開庁日"):
+                   "受け取りの期限", "平日 8時30分～17時00分", "本日12月1日（火）は17時00分まで"):
         assert phrase in text, (phrase, job["text"])
+    assert "次の開庁日" not in text  # open today until 17:00: today's hours first (issue 12)
     assert rec.name_kana not in job["text"]
     assert clerk.js_errors == []
 
@@ -191,6 +195,8 @@ def test_ticked_documents_survive_a_live_reload(daemon: Daemon, stock: list[Any]
     expect(clerk.locator('#checklist input[data-doc="notice"]')).to_be_checked()
     expect(clerk.locator("#holder-id-1")).to_have_value("health_insurance")
     clerk.locator("body").press("Enter")
+    expect(clerk.locator("#confirm")).to_be_visible()
+    clerk.locator("body").press("Enter")
     expect(clerk.locator("#c-outcome")).to_have_attribute("data-outcome", "returned_documents")
     expect(clerk.locator("#problems")).to_contain_text("写真のない書類は2点必要です")
     expect(clerk.locator('#problems li[data-item="notice"]')).to_have_count(0)
@@ -210,6 +216,8 @@ def test_insurance_support_renew_soon_then_pin_locked(daemon: Daemon, user: Any)
     job = slip_job(daemon, "電子証明書の更新のご案内", before)
     assert "あと30日" in flat(job["text"])
     clerk.locator("body").press("Enter")  # knows both PINs
+    next_step(clerk, "insurance_explained")
+    clerk.locator("body").press("Enter")  # D-INS: insurance use and the account explained
     next_step(clerk, "consents")
     clerk.locator("body").press("Enter")  # consents not ticked: refused with the reason
     expect(clerk.locator("#c-toast")).to_contain_text("同意")
@@ -257,6 +265,9 @@ def test_handover_taken_and_closed_purges(daemon: Daemon, stock: list[Any], user
     expect(row).to_contain_text("強い苦情")
     row.locator('[data-act="take"]').click()
     expect(row).to_have_attribute("data-state", "taken")
+    row.locator('[data-act="close"]').click()  # closing deletes personal data: the first click asks
+    expect(staff.locator("#s-toast")).to_contain_text("もう一度押すと完了します")
+    assert db_purged(daemon, case_id) is False
     row.locator('[data-act="close"]').click()
     expect(staff.locator('#handovers tr:has-text("強い苦情")')).to_have_count(0)
     expect(staff.locator("#s-toast")).to_contain_text("個人情報を削除しました")
@@ -274,6 +285,14 @@ def test_handover_taken_and_closed_purges(daemon: Daemon, stock: list[Any], user
     counts = staff.context.request.get(daemon.url + "/api/cases/counts").json()
     assert counts["handovers"]["complaint"] >= 1  # the count stays after the purge
     assert clerk.js_errors == [] and staff.js_errors == []
+
+
+def db_purged(daemon: Daemon, case_id: int) -> bool:
+    db = sqlite3.connect(f"file:{daemon.data_dir / 'station.db'}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT purged_at FROM cases WHERE id = ?", (case_id,)).fetchone()[0] is not None
+    finally:
+        db.close()
 
 
 def test_counts_are_served(daemon: Daemon) -> None:

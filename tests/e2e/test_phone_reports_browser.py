@@ -108,6 +108,25 @@ def test_reports_page_charts_print_and_end_of_day(user: Any, daemon: Daemon) -> 
     assert page.locator("#chart-phone").get_attribute("data-bars") == "10"
     expect(page.locator("#chart-tickets rect")).to_have_count(len(r["tickets"]["by_category"]))
     expect(page.locator("#t-phone")).to_contain_text("⑦ マイナポータル等")
+    # issue 12: every label inside its chart (none clipped at the top or cut at the sides), whole-number ticks
+    # for counts, category names in full (on two lines when long)
+    for chart in ("#chart-phone", "#chart-tickets", "#chart-hours"):
+        texts, (w, hgt) = page.evaluate("""(sel) => { const svg = document.querySelector(sel);
+            const vb = svg.viewBox.baseVal;
+            return [[...svg.querySelectorAll('text')].map((t) => { const b = t.getBBox();
+                return [t.textContent, b.x, b.y, b.x + b.width, b.y + b.height, t.getAttribute('class') || '']; }),
+              [vb.width, vb.height]]; }""", chart)
+        for label, x0, y0, x1, y1, _ in texts:
+            assert x0 >= 0 and y0 >= 0 and x1 <= w and y1 <= hgt, (chart, label, x0, y0, x1, y1, w, hgt)
+        if chart != "#chart-hours":
+            ticks = [t[0] for t in texts if t[5] == "tick"]
+            assert ticks and all(t.isdigit() for t in ticks), (chart, ticks)
+    subs = page.evaluate("""() => [...document.querySelectorAll('#chart-tickets text.sub')]
+        .map((t) => [t.getAttribute('x'), t.childNodes[0].nodeValue])""")
+    by_x: dict[str, str] = {}
+    for x, line in subs:
+        by_x[x] = by_x.get(x, "") + line
+    assert sorted(by_x.values()) == sorted(c["ja"] for c in r["tickets"]["by_category"])
     expect(page.locator("#rep-csv")).to_have_attribute("href", f"/api/reports/daily.csv?date={DAY}")
 
     page.fill("#rep-date", "2026-11-30")

@@ -184,8 +184,9 @@ def test_incomplete_documents_print_the_slip_and_return(st: Station, printer_sim
     for phrase in ("持ち物のご案内", "本日はカードをお渡しできませんでした", "通知カード", "紛失届",
                    "住民基本台帳カード", "写真のない書類は2点必要です", "交付通知書", "2027年2月28日（日）まで",
                    "平日 8時30分～17時00分", "第1・第3木曜日は19時00分まで", "休日開庁日 9時00分～12時00分",
-                   "12月13日（日）", "次の開庁日: 12月2日（水）8時30分から", "紛失した場合は紛失届が必要です"):
+                   "12月13日（日）", "本日12月1日（火）は17時00分まで", "紛失した場合は紛失届が必要です"):
         assert phrase in text, (phrase, text)
+    assert "次の開庁日" not in text  # open today until 17:00: today's hours, not the next day (issue 12)
     assert NAME not in text and "1980" not in text
     assert st.cases.slip_text(cid, "documents").splitlines()[1] == "持ち物のご案内"
     assert st.cases.reprint(cid, "documents", CLERK)["printed"]
@@ -213,7 +214,8 @@ def test_renewal_taps_both_cards(st1: Station) -> None:
     st = st1
     cid = issuance_case(st)
     c = st.cases.scan_notice(cid, make_notice_number("CAS", 3), CLERK)
-    assert [r["item"] for r in c.checklist] == ["notice", "holder_id", "current_card"]
+    # the seed lists the number document for renewals too (renewal_needs_number_document = true, issue 12)
+    assert [r["item"] for r in c.checklist] == ["notice", "holder_id", "notification_card", "current_card"]
     st.cases.present_all(cid, CLERK)
     st.cases.staff_check(cid, STAFF)
     c = st.cases.juki_check(cid, False, CLERK)
@@ -339,6 +341,9 @@ def test_insurance_with_renew_soon_prints_guidance_and_counts(st: Station, print
     with pytest.raises(Conflict):
         st.cases.consents(cid, ["insurance"], ["insurance_irrevocable"], CLERK)  # PINs first
     st.cases.tick(cid, "pins_known", CLERK)
+    with pytest.raises(Conflict, match="説明"):  # D-INS: explained before the consents (issue 12)
+        st.cases.consents(cid, ["insurance"], ["insurance_irrevocable"], CLERK)
+    st.cases.tick(cid, "insurance_explained", CLERK)
     with pytest.raises(Conflict, match="本人名義"):
         st.cases.consents(cid, ["insurance", "public_funds"], ["insurance_irrevocable"], CLERK)
     with pytest.raises(Invalid):

@@ -44,7 +44,7 @@ def test_schema_current_only_at_every_head(empty_database: str) -> None:
             c.execute(text("INSERT INTO alembic_version (version_num) VALUES ('9999_future')"))
         assert not schema_is_current(engine)
         with engine.begin() as c:
-            c.execute(text("DELETE FROM alembic_version WHERE version_num = '0007_admin'"))
+            c.execute(text("DELETE FROM alembic_version WHERE version_num = '0002_auth'"))
             c.execute(text("DELETE FROM alembic_version WHERE version_num = '9999_future'"))
         assert not schema_is_current(engine)  # one branch behind
     finally:

@@ -120,8 +120,11 @@ def run_day(st: Station) -> DayResult:
         return tid
 
     def finish(tid: int, started: dt.datetime, done: dt.datetime, cat: str) -> None:
+        """The visit ends at `done`: the case that closed then finished the ticket (issue 12: the case drives
+        the ticket); a visit whose case goes on (renewal first) is finished here, as the clerk's F would."""
         clock.set(done)
-        st.queue.act(tid, q.Action.FINISH)
+        if st.queue.get(tid).state != q.TicketState.DONE:
+            st.queue.act(tid, q.Action.FINISH)
         r.services.setdefault(cat, []).append((done - started).total_seconds() / 60)
 
     # morning tickets (counter 1 serves A B, 2 serves A C, 3 serves B C D; the oldest waiting is called)
@@ -149,6 +152,7 @@ def run_day(st: Station) -> DayResult:
     st.cases.card_tap(cid, CLERK)
     st.cases.tick(cid, "explained", CLERK)
     st.cases.tick(cid, "receipt_copy", CLERK)
+    clock.set(at(9, 17))
     v = st.cases.issue(cid, CLERK)
     assert v.outcome == "issued", v
     finish(tid, at(9, 5), at(9, 17), "A")
@@ -161,7 +165,9 @@ def run_day(st: Station) -> DayResult:
     tap(st, 3)
     st.cases.card_tap(cid, CLERK)
     st.cases.tick(cid, "pins_known", CLERK)
+    st.cases.tick(cid, "insurance_explained", CLERK)  # D-INS
     st.cases.consents(cid, ["insurance", "public_funds"], ["insurance_irrevocable", "public_funds_own_name"], CLERK)
+    clock.set(at(9, 24))
     assert st.cases.applied(cid, CLERK).outcome == "applied"
     finish(tid, at(9, 9), at(9, 24), "D")
 
@@ -169,6 +175,7 @@ def run_day(st: Station) -> DayResult:
     tid = serve("A2", 2, at(9, 20), at(9, 21))
     cid = st.cases.open(2, CLERK, ticket_id=tid).id
     st.cases.scan_notice(cid, CARDS[1].notice_no, CLERK)
+    clock.set(at(9, 25))
     v = st.cases.present_documents(cid, Presented(documents=frozenset({"notice", "notification_card"})), CLERK)
     assert v.outcome == "returned_documents", v
     finish(tid, at(9, 21), at(9, 25), "A")
@@ -179,6 +186,7 @@ def run_day(st: Station) -> DayResult:
     cid = st.cases.open(2, CLERK, "card_change", ticket_id=tid).id
     st.cases.tick(cid, "explained", CLERK)
     st.cases.tick(cid, "forms_filled", CLERK)
+    clock.set(at(9, 40))
     assert st.cases.complete(cid, None, CLERK, note=NOTES[0]).state == "handed_over"
     finish(tid, at(9, 31), at(9, 40), "C")
 
@@ -187,12 +195,14 @@ def run_day(st: Station) -> DayResult:
     cid = st.cases.open(1, CLERK, "cert_renewal", ticket_id=tid).id
     for step in ("id_checked", "processed", "explained"):
         st.cases.tick(cid, step, CLERK)
+    clock.set(at(9, 49))
     st.cases.complete(cid, "done", CLERK)
     finish(tid, at(9, 41), at(9, 49), "B")
 
     # A3: issuance, the visitor leaves (cancelled case)
     tid = serve("A3", 1, at(10, 10), at(10, 11))
     cid = st.cases.open(1, CLERK, ticket_id=tid).id
+    clock.set(at(10, 12))
     st.cases.cancel(cid, CLERK)
     finish(tid, at(10, 11), at(10, 12), "A")
 
@@ -207,6 +217,7 @@ def run_day(st: Station) -> DayResult:
     tid = serve("C2", 2, at(10, 25), at(10, 26))
     cid = st.cases.open(2, CLERK, "preprint", ticket_id=tid).id
     st.cases.tick(cid, "id_taken", CLERK)
+    clock.set(at(10, 33))
     st.cases.complete(cid, None, CLERK, note=NOTES[1])
     finish(tid, at(10, 26), at(10, 33), "C")
 
@@ -215,6 +226,7 @@ def run_day(st: Station) -> DayResult:
     cid = st.cases.open(3, CLERK, "pin_reset", ticket_id=tid).id
     for step in ("id_checked", "processed", "explained"):
         st.cases.tick(cid, step, CLERK)
+    clock.set(at(10, 52))
     st.cases.complete(cid, "done", CLERK)
     finish(tid, at(10, 42), at(10, 52), "B")
 

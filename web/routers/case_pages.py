@@ -15,13 +15,17 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/counter/{counter_id}/case")
 def open_case_page(counter_id: int, request: Request, station: StationDep, actor: ActorDep) -> Response:
-    """The case of this counter's current visitor: the open one, or a new one for the called ticket."""
+    """The case of this counter's called visitor (Alt+C): that ticket's open case, or a new one for it — never
+    another visitor's case. With nobody called: this counter's unfinished case, or a new walk-up case (and a
+    new one whenever a procedure is asked for). Other open cases of the counter are listed on the page."""
     if station.settings.counter(counter_id) is None:
         return not_found(request, station, "not_found_title")
-    view = station.cases.active_for_counter(counter_id)
+    ticket = station.queue.current_ticket(counter_id)
+    procedure = request.query_params.get("procedure") or None
+    view = None
+    if ticket is None and procedure is None:
+        view = station.cases.active_for_counter(counter_id)
     if view is None:
-        ticket = station.queue.current_ticket(counter_id)
-        procedure = request.query_params.get("procedure") or None
         view = station.cases.open(counter_id, actor, procedure, ticket.id if ticket else None)
     lang = request.query_params.get("lang")  # an explicit ?lang= survives the hop (the cookie is set on arrival)
     keep = f"?lang={lang}" if lang in ("ja", "en") else ""

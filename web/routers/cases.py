@@ -163,6 +163,13 @@ def documents(case_id: DbId, body: PresentedIn, station: StationDep, actor: Acto
     return station.cases.present_documents(case_id, presented_from(body.model_dump()), actor)
 
 
+@router.post("/api/cases/{case_id}/documents/check", responses=ERRORS)
+def documents_check(case_id: DbId, body: PresentedIn, station: StationDep) -> dict[str, Any]:
+    """What the documents step would decide, nothing written: the panel asks once before a step that ends
+    the visit (returned for documents, handed to city staff)."""
+    return station.cases.preview_documents(case_id, presented_from(body.model_dump()))
+
+
 @router.post("/api/cases/{case_id}/documents/all", response_model=CaseView, responses=ERRORS)
 def documents_all(case_id: DbId, station: StationDep, actor: ActorDep) -> CaseView:
     """One key: the holder brought everything the record asks for."""

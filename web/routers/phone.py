@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from station.domain import phone as rules
 from station.domain.calendar import business_date
-from station.services.phone import LookupView, PhoneCallView, categories, escalations
+from station.services.phone import DeskView, LookupView, PhoneCallView, categories, escalations
 from web.deps import ActorDep, StationDep
 from web.schemas import ErrorOut
 
@@ -40,6 +40,12 @@ class CallIn(BaseModel):
 def phone_categories(station: StationDep) -> dict[str, Any]:
     """The categories ①–⑩ (seed 別紙1) with their keys, the escalations, and the D-TEL-4 threshold."""
     return {"categories": categories(), "escalations": escalations(), "stale_days": station.phone.stale_days}
+
+
+@router.get("/api/phone/desk", response_model=DeskView)
+def phone_desk(station: StationDep) -> DeskView:
+    """The phone desk's hours now and today's calls against the line's capacity (D-CAL-3)."""
+    return station.phone.desk()
 
 
 @router.get("/api/phone/lookup", response_model=LookupView, responses=ERRORS)

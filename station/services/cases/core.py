@@ -12,11 +12,12 @@ latest read of the case's counter — the browser never tells the server what th
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +40,15 @@ from station.store.models_cases import Case, CaseStep
 from station.store.uow import Change, UnitOfWork
 
 OPEN_STATES = case_flow.OPEN_STATES
+log = logging.getLogger("station.services.cases")
+
+
+class TicketLink(Protocol):
+    """What the case needs of the queue: the visitor's case drives their ticket (issue 12). Opening the
+    case starts service; closing it finishes the ticket and frees the counter. `QueueService` is one."""
+
+    def begin_service(self, ticket_id: int, counter_id: int | None, actor: Actor | None = None) -> Any: ...
+    def end_service(self, ticket_id: int, counter_id: int | None, actor: Actor | None = None) -> Any: ...
 
 
 @dataclass
@@ -95,6 +105,8 @@ class CaseCore:
         # Called as hook(session, case_id, now) inside every purge's transaction, so a capability that
         # keeps personal data about a case (the phone desk's slips) purges it together (D-ALL-2).
         self.purge_hooks: list[Callable[[Session, int, datetime], None]] = []
+        # The queue, wired by the composition root: None in tests of cases alone (then tickets stay as they are).
+        self.tickets: TicketLink | None = None
         bus.add_listener(self._on_event)
 
     @property
@@ -164,6 +176,7 @@ class CaseCore:
             data = case_data(c)
             if check_order:
                 self._check_step(c, data, {st.step for st in rows if st.undone_at is None}, step)
+            was_open = c.state in OPEN_STATES
             detail = fn(s, c, data, now, work)
             c.data = json.dumps(data, ensure_ascii=False, default=str) if c.purged_at is None else None
             row = CaseStep(case_id=c.id, step=step, at=now, actor=actor.name, detail=detail, undoable=undoable)
@@ -176,11 +189,32 @@ class CaseCore:
                 outcome=c.outcome, ticket_number=c.ticket_number))
             for kind, params in work.slips:
                 ch.then(lambda k=kind, p=params: printed.append(self.slips.print(case_id, k, p)))
+            if was_open and case_flow.ends_visit(c.state, c.outcome):  # the visit ends with its case
+                self._then_ticket(ch, "end", c.ticket_id, c.counter_id, actor)
             s.flush()
             view = self._view_in(s, c, [*rows, row])  # the rows as read, and the step just written
         if printed:
             view = view.model_copy(update={"last_print": printed[-1]})
         return self._enrich(view)
+
+    def _ticket(self, what: str, ticket_id: int | None, counter_id: int | None, actor: Actor) -> None:
+        """Start or finish the visitor's ticket. A failure here never undoes the case (it has committed):
+        it is logged and the clerk can still use S/F on the panel."""
+        if ticket_id is None or self.tickets is None:
+            return
+        try:
+            if what == "begin":
+                self.tickets.begin_service(ticket_id, counter_id, actor)
+            else:
+                self.tickets.end_service(ticket_id, counter_id, actor)
+        except Exception as exc:  # the case is committed; the panel's S/F still work
+            log.warning("ticket %s: %s_service failed: %s", ticket_id, what, type(exc).__name__)
+
+    def _then_ticket(self, ch: Change, what: str, ticket_id: int | None, counter_id: int | None,
+                     actor: Actor) -> None:
+        """After the case's commit (the queue writes in its own transaction: one SQLite writer at a time)."""
+        if ticket_id is not None:
+            ch.then(lambda: self._ticket(what, ticket_id, counter_id, actor))
 
     # --- opening ---------------------------------------------------------------------------------------
     def open(self, counter_id: int | None, actor: Actor, procedure: str | None = None,
@@ -198,6 +232,7 @@ class CaseCore:
                 number, category = t.number, t.category
                 existing = repo.open_case_of_ticket(s, ticket_id)
             if existing is not None and (procedure is None or existing[1] == procedure):
+                self._ticket("begin", ticket_id, counter_id, actor)
                 return self.get(existing[0])
         with self.uow.change() as ch:
             s = ch.session
@@ -217,6 +252,7 @@ class CaseCore:
                                    step="open", ticket_number=number))
             if counter_id is not None:
                 self._counters[c.id] = counter_id
+            self._then_ticket(ch, "begin", ticket_id, counter_id, actor)
             view = self._view_in(s, c, [])
         return view  # nothing to enrich: no notice has been scanned on a new case
 
@@ -224,9 +260,11 @@ class CaseCore:
         """Continue with another procedure for the same visitor (D-ISS-6 insurance, PIN reset first …)."""
         with self.sessions() as s:
             found, counter_id = repo.counter_of(s, case_id)
+            ticket_id = repo.ticket_of(s, case_id) if found else None
         if not found:
             raise NotFound("cases.no_such_case", params={"id": case_id})
-        return self.open(counter_id, actor, procedure, ticket_id=None, linked_case_id=case_id)
+        # The same visitor, the same ticket: the linked case is theirs (Alt+C finds it; its close ends the visit).
+        return self.open(counter_id, actor, procedure, ticket_id=ticket_id, linked_case_id=case_id)
 
     # --- reading -------------------------------------------------------------------------------------------------
     def exists(self, case_id: int) -> bool:

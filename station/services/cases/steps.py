@@ -20,7 +20,6 @@ from station.messages import text
 from station.services.audit import Actor
 from station.services.cases.core import OPEN_STATES, Work, step_names
 from station.services.cases.handover import CaseHandovers
-from station.services.cases.slips import why
 from station.services.cases.views import CaseView, case_data
 from station.services.errors import Conflict, Invalid, NotFound
 from station.store import cases_repo as repo
@@ -111,20 +110,13 @@ class CaseService(CaseHandovers):
             data["verdict"] = v.as_dict()
             if v.complete:
                 c.state = "awaiting_staff"
-                return "complete"
+                return "complete " + asserted(presented)
             if v.problems:
                 c.outcome, c.state, c.closed_at = "returned_documents", "closed", now
                 c.documents_slip = True
-                required = {r.item: r for r in v.required}
                 missing_items = {p.item for p in v.problems}
-                params = {
-                    "missing": [[self.slips.plain_name(p.item), why(p)] for p in v.problems],
-                    "bring_also": [self.slips.plain_name(r.item) for r in v.required
-                                   if r.item not in missing_items and r.item in required
-                                   and r.item not in ("proxy_reason", "guardian")],
-                    "deadline": data.get("record", {}).get("receipt_deadline"),
-                    "ticket_number": c.ticket_number,
-                }
+                params = self.slips.documents_params(v, presented, data.get("record", {}).get("receipt_deadline"),
+                                                     c.ticket_number)
                 data["slip_documents"] = params
                 work.slips.append(("documents", params))
                 return "incomplete missing=" + ",".join(sorted(missing_items))
@@ -133,6 +125,16 @@ class CaseService(CaseHandovers):
             return "escalated " + ",".join(e.code for e in v.escalations)
 
         return self._change(case_id, actor, "documents", fn, undoable=True)
+
+    def preview_documents(self, case_id: int, presented: Presented) -> dict[str, Any]:
+        """What `present_documents` would decide, without deciding it: the panel asks once before a step that
+        sends the visitor home (returned for documents) or to city staff (issue 12). Nothing is written."""
+        notice_no = self._notice_of(case_id)
+        record = self.lookup.find(notice_no) if notice_no else None
+        if record is None:
+            raise Conflict("cases.scan_notice_first")
+        v = check_documents(record, presented, business_date(self.clock.now()), self.rules)
+        return {**v.as_dict(), "ends_visit": not v.complete}
 
     def present_all(self, case_id: int, actor: Actor) -> CaseView:
         """One key for the usual visitor: the holder came with everything their record asks for."""
@@ -184,11 +186,14 @@ class CaseService(CaseHandovers):
             if out.refusal is not None:
                 extra = {} if out.refusal.code == "cases.not_renewal" else {"verdict": verdict}
                 raise Conflict(out.refusal, **extra)
+            refusal = case_flow.same_card_refusal(out.key, verdict.get("card_key"), data)
+            if refusal is not None:
+                raise Conflict(refusal)
             data[out.key] = {
                 "cert_state": verdict.get("cert_state"), "expires_on": verdict.get("expires_on"),
                 "days_to_expiry": verdict.get("days_to_expiry"), "locked_pins": verdict.get("locked_pins", []),
                 "messages": verdict.get("messages", []), "warnings": verdict.get("warnings", []),
-                "read_at": read["at"]}
+                "read_at": read["at"], "card_key": verdict.get("card_key")}
             if out.close_with:
                 c.outcome, c.state, c.closed_at = out.close_with, "closed", now
             c.renewal_guidance = c.renewal_guidance or out.renewal_guidance
@@ -341,6 +346,17 @@ class CaseService(CaseHandovers):
             s.flush()
             view = self._view_in(s, c)
         return self._enrich(view)
+
+
+def asserted(p: Presented) -> str:
+    """What the clerk confirmed, for the step's record: kinds of documents, never a number or a name."""
+    parts = [f"docs={','.join(sorted(p.documents))}", f"ids={','.join(p.holder_ids)}", f"who={p.who.value}"]
+    if p.who is Who.PROXY:
+        parts += [f"proxy_reason={p.proxy_reason}", f"proxy_ids={','.join(p.proxy_ids)}"]
+    if p.guardian_present or p.guardian_ids:
+        parts += [f"guardian={'present' if p.guardian_present else 'absent'}",
+                  f"guardian_ids={','.join(p.guardian_ids)}"]
+    return " ".join(parts)
 
 
 def presented_dict(p: Presented) -> dict[str, Any]:

@@ -85,6 +85,8 @@ class CaseView(BaseModel):
     applications: list[str]
     handover: dict[str, Any] | None
     collected: list[dict[str, str]]
+    to_collect: list[dict[str, str]] = Field(default_factory=list,
+                                             description="what the counter keeps once the card is issued, by name")
     renewal_guidance: bool
     pin_reset_guidance: bool
     documents_slip: bool
@@ -176,6 +178,8 @@ def case_view(catalog: Catalog, c: Case, rows: list[CaseStep], consents: list[Ca
         handover=_iso_dict(handover_view(catalog, h, c)) if h else None,
         collected=[{"code": k, "ja": catalog.doc_name(k)[0], "en": catalog.doc_name(k)[1]}
                    for k in c.collected.split(",") if k],
+        to_collect=[{"code": k, "ja": catalog.doc_name(k)[0], "en": catalog.doc_name(k)[1]}
+                    for k in (data.get("verdict") or {}).get("collected", [])],
         renewal_guidance=c.renewal_guidance, pin_reset_guidance=c.pin_reset_guidance,
         documents_slip=c.documents_slip, insurance_applied=c.insurance_applied,
         public_funds_registered=c.public_funds_registered, linked_case_id=c.linked_case_id,

@@ -10,6 +10,17 @@
     timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
   });
 
+  // Words, not codes: an action by its catalog phrase (the code stays in the cell's title, for the filter),
+  // and a detail's yes/no/none values in words instead of Python's True/False/None.
+  function action(code) {
+    const key = "audit_act." + String(code || "").replace(/[.-]/g, "_");
+    const word = Station.t(key);
+    return word === key ? code : word;
+  }
+  function detail(text) {
+    return String(text || "").replace(/=(True|False|None)\b/g, (_, v) => "=" + Station.t("audit_val." + v.toLowerCase()));
+  }
+
   async function load() {
     const q = new URLSearchParams();
     for (const k of ["day", "actor", "action"]) {
@@ -27,9 +38,11 @@
     }
     tbody.replaceChildren(...rows.map((e) => {
       const tr = document.createElement("tr");
-      for (const v of [fmt.format(new Date(e.at)), e.actor, e.action, e.target, e.detail, e.client]) {
+      for (const [v, code] of [[fmt.format(new Date(e.at))], [e.actor], [action(e.action), e.action], [e.target],
+                               [detail(e.detail)], [e.client]]) {
         const td = document.createElement("td");
         td.textContent = v;
+        if (code) td.title = code;  // the code the filter takes
         tr.append(td);
       }
       return tr;

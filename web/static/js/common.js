@@ -184,6 +184,10 @@ const Station = (() => {
   function catDesc(c) { return LANG === "en" ? c.description_en : c.description_ja; }
   function stateLabel(state) { return t("state_" + state); }
 
+  // The header menu's logout (web/templates/_topbar.html), on every page that shows the menu (issue 12).
+  const navLogout = document.getElementById("nav-logout");
+  if (navLogout) navLogout.addEventListener("click", () => logout());
+
   return { T, LANG, t, api, ApiError, logout, h, syncClock, now, hhmm, startClock, live, debounce,
            catName, catDesc, stateLabel };
 })();

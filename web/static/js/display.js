@@ -83,19 +83,30 @@
       if (!AC) return null;
       audio = new AC();
     }
-    if (audio.state === "suspended") {
-      audio.resume().catch(() => {});
-      // Browsers block sound until someone touches the page; offer the button once.
-      $("enable-sound").hidden = audio.state !== "suspended";
-    }
+    if (audio.state === "suspended") audio.resume().catch(() => {});
+    showSound();
     return audio;
+  }
+  /** Say on the screen when the browser keeps the display silent (autoplay blocked): the banner tells staff
+   * to touch the screen once or to start the display PC as docs/display-pc.md says (issue 12). */
+  function showSound() {
+    const blocked = !audio || audio.state !== "running";
+    document.body.dataset.sound = blocked ? "blocked" : "on";
+    $("enable-sound").hidden = !blocked;
+    $("sound-blocked").hidden = !blocked;
   }
   $("enable-sound").addEventListener("click", () => {
     const ctx = audioCtx();
-    if (ctx) ctx.resume().then(() => { $("enable-sound").hidden = true; });
+    if (ctx) ctx.resume().then(showSound);
     // Speaking once from a click also unlocks speech synthesis.
     if (window.speechSynthesis) window.speechSynthesis.speak(new SpeechSynthesisUtterance(""));
   });
+  // Ask at once (not at the first call): a display that cannot speak says so before anyone is called.
+  audioCtx();
+  if (audio) {
+    audio.addEventListener?.("statechange", showSound);
+    setTimeout(showSound, 500);  // resume() settles asynchronously
+  }
 
   const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -53,7 +53,7 @@
       btn.querySelector('[data-f="waiting"]').textContent = c.accepting
         ? t("waiting_n", { n: c.waiting }) : t("kiosk_paused_cat");
       btn.querySelector('[data-f="estimate"]').textContent = c.accepting
-        ? t("about_min", { n: c.estimated_wait_min }) : "";
+        ? (c.estimated_wait_min > 0 ? t("about_min", { n: c.estimated_wait_min }) : t("wait_soon")) : "";
     }
     show("start");
   }
@@ -134,7 +134,9 @@
       issued = data;
       $("issued-number").textContent = data.number;
       $("issued-category").textContent = S.LANG === "en" ? data.category_name_en : data.category_name_ja;
-      $("issued-ahead").textContent = t("kiosk_ahead", { n: data.waiting_ahead, m: data.estimated_wait_min });
+      $("issued-ahead").textContent = data.estimated_wait_min > 0
+        ? t("kiosk_ahead", { n: data.waiting_ahead, m: data.estimated_wait_min })
+        : t("kiosk_ahead_soon", { n: data.waiting_ahead });  // never 「約0分」
       $("issued-fault").hidden = true;
       $("issued-ok").hidden = false;
       $("screen-issued").classList.remove("fault");

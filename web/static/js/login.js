@@ -27,8 +27,10 @@
     submit.disabled = true;
     showError("");
     try {
-      await Station.api("POST", "/api/auth/login", body);
-      location.assign(form.dataset.next || "/");
+      const me = await Station.api("POST", "/api/auth/login", body);
+      // a page the user was heading to wins; otherwise their own landing page (counter, /staff, /reports …)
+      const next = form.dataset.next && form.dataset.next !== "/" ? form.dataset.next : null;
+      location.assign(next || (me && me.data && me.data.home) || "/");
     } catch (e) {
       // ApiError: the API's own sentence in this page's language, or "could not reach the station".
       showError(e.status ? (e.message || t("login_failed")) : t("api_unreachable"));

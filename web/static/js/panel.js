@@ -134,6 +134,23 @@
     }
   }
 
+  // Cases of this counter still open: Alt+C opens the called visitor's own case, so any other is named here
+  // (a walk-up case left open, a PIN reset begun for an earlier visitor) rather than silently reopened.
+  async function renderOpenCases() {
+    const box = $("open-cases");
+    if (!box) return;
+    let list = [];
+    try { list = (await S.api("GET", `/api/cases?counter_id=${COUNTER}`)).data || []; } catch (e) { list = []; }
+    const open = list.filter((c) => ["open", "awaiting_staff"].includes(c.state)
+      && !(current && c.ticket_id === current.id));
+    box.hidden = open.length === 0;
+    box.replaceChildren(...(open.length ? [
+      h("strong", {}, t("panel_open_cases", { n: open.length })),
+      ...open.map((c) => h("a", { href: `/counter/${COUNTER}/case/${c.id}`, class: "open-case", dataset: { case: c.id } },
+        `${c.ticket_number || t("case_no_ticket")} ${S.LANG === "en" ? c.procedure_en : c.procedure_ja}`)),
+    ] : []));
+  }
+
   // --- data ------------------------------------------------------------------------------------
   async function refresh() {
     try {
@@ -146,6 +163,7 @@
       counter = c.data;
       renderCounter();
       renderCategories(cats.data);
+      await renderOpenCases();
       document.body.dataset.ready = "1";
     } catch (e) {
       toast(e.message, "error");
@@ -218,6 +236,13 @@
 
   const KEYS = { n: "call-next", r: "recall", s: "start", f: "finish", x: "no-show", t: "transfer", p: "pause" };
   document.addEventListener("keydown", (ev) => {
+    // Alt+C: the called visitor's case. Bound here, not only as accesskey (Firefox wants Alt+Shift+C,
+    // and a focused select swallows it); ev.code keeps it on the C key whatever the keyboard layout.
+    if (ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.code === "KeyC" || (ev.key || "").toLowerCase() === "c")) {
+      ev.preventDefault();
+      location.assign($("open-case").getAttribute("href"));
+      return;
+    }
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
     const tag = (ev.target && ev.target.tagName) || "";
     if (["INPUT", "SELECT", "TEXTAREA"].includes(tag) || $("transfer-dialog").open) return;
@@ -235,6 +260,7 @@
     ticket_state_changed: refreshSoon,
     counter_state_changed: refreshSoon,
     ticket_printed: refreshSoon,
+    case_updated: (d) => { if (mine(d)) refreshSoon(); },
     config_changed: refreshSoon,  // the admin changed what this counter serves, or a cut-off
     device_status_changed: (d) => { if (mine(d)) renderDevice(d.device, d.health, d.reason_ja, d.reason_en); },
     card_inserted: (d) => { if (mine(d)) cardNote(t("card_inserted")); },

@@ -119,10 +119,17 @@
         h("li", { dataset: { category: c.category } }, h("span", { class: "mark" }, c.mark), ` ${c.ja} `,
           h("b", {}, String(c.count)))));
     } catch (e) { /* counts are a convenience */ }
+    try {  // D-CAL-3: the desk's hours and today's calls against the one line's capacity
+      const desk = await call("GET", "/api/phone/desk");
+      const el = $("desk");
+      el.textContent = Station.LANG === "en" ? desk.message_en : desk.message_ja;
+      el.classList.toggle("warn", !desk.open || desk.over_capacity);
+    } catch (e) { /* the desk line is a convenience */ }
     try {
       const calls = await call("GET", "/api/phone/calls");
       $("calls").replaceChildren(...calls.slice(0, 30).map((c) => h("tr", { dataset: { call: c.id } },
-        h("td", {}, Station.hhmm(new Date(c.received_at))), h("td", {}, `${c.category_mark}${c.category_ja}`),
+        h("td", {}, Station.hhmm(new Date(c.received_at)) + (c.outside_hours ? "（時間外）" : "")),
+        h("td", {}, `${c.category_mark}${c.category_ja}`),
         h("td", {}, c.purged ? "（削除済み）" : (c.content || (c.trivial ? "（簡単な問い合わせ）" : ""))),
         h("td", {}, c.response || ""), h("td", {}, c.escalation_ja || ""))));
       $("calls-note").hidden = true;

@@ -13,35 +13,72 @@
     return el;
   }
 
-  /** Grouped vertical bars: labels[i] with one value per series. */
+  /** A "nice" axis: the top at or above `max`, ticks at 1/2/5 × 10^k; whole numbers for counts. */
+  function axis(max, integer) {
+    const raw = Math.max(max, integer ? 1 : 0.1) / 4;
+    const mag = 10 ** Math.floor(Math.log10(raw));
+    let step = [1, 2, 5, 10].map((m) => m * mag).find((x) => x >= raw);
+    if (integer) step = Math.max(1, Math.round(step));
+    const top = Math.max(step, Math.ceil(max / step) * step);
+    const ticks = [];
+    for (let v = step; v <= top + step / 1000; v += step) ticks.push(Math.round(v * 1000) / 1000);
+    return { top, ticks };
+  }
+
+  /** A category name on at most two lines under its bar: split at 「・」 or by length, never cut off. */
+  function labelLines(text, perLine) {
+    if (!text || text.length <= perLine) return [text || ""];
+    const dot = text.indexOf("・");
+    if (dot > 0 && dot < text.length - 1 && dot + 1 <= perLine && text.length - dot - 1 <= perLine) {
+      return [text.slice(0, dot + 1), text.slice(dot + 1)];
+    }
+    const first = text.slice(0, perLine);
+    const rest = text.slice(perLine);
+    return [first, rest.length > perLine ? rest.slice(0, perLine - 1) + "…" : rest];
+  }
+
+  /** Grouped vertical bars: labels[i] with one value per series. Room above the top bar for its value,
+   * whole-number ticks for counts (opts.integer), category names on up to two lines (opts.sub). */
   function bars(svg, labels, series, opts) {
-    const W = 560, H = 220, L = 36, B = 44, T = 12;
+    const o = opts || {};
+    const W = 560, L = 40, T = 26, B = o.sub ? 62 : 30, H = 200 + B;
     const n = labels.length || 1;
-    const max = Math.max(1, ...series.flatMap((x) => x.values.map((v) => v || 0)));
+    const max = Math.max(0, ...series.flatMap((x) => x.values.map((v) => v || 0)));
+    const { top, ticks } = axis(max, !!o.integer);
     const band = (W - L - 8) / n;
     const bw = Math.max(4, Math.min(36, (band - 8) / series.length));
+    const perLine = Math.max(3, Math.floor((band - 6) / 14));  // 14 px characters
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     svg.replaceChildren();
+    for (const v of ticks) {
+      const y = H - B - (H - B - T) * (v / top);
+      svg.append(s("line", { x1: L, y1: y, x2: W - 4, y2: y, class: "grid" }));
+      svg.append(s("text", { x: L - 4, y: y + 5, "text-anchor": "end", class: "tick" }, v));
+    }
     svg.append(s("line", { x1: L, y1: H - B, x2: W - 4, y2: H - B, class: "axis" }));
     svg.append(s("line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis" }));
-    for (const frac of [0.5, 1]) {
-      const y = H - B - (H - B - T) * frac;
-      svg.append(s("text", { x: L - 4, y: y + 4, "text-anchor": "end" }, Math.round(max * frac * 10) / 10));
-    }
     labels.forEach((lab, i) => {
       const x0 = L + band * i + (band - bw * series.length) / 2;
       series.forEach((ser, j) => {
         const v = ser.values[i] || 0;
-        const hgt = (H - B - T) * (v / max);
+        const hgt = (H - B - T) * (v / top);
         const r = s("rect", { x: x0 + j * bw, y: H - B - hgt, width: bw - 2, height: Math.max(0, hgt), class: ser.cls });
         r.append(s("title", {}, `${lab}: ${v}`));
         svg.append(r);
-        if (v) svg.append(s("text", { x: x0 + j * bw + (bw - 2) / 2, y: H - B - hgt - 3, "text-anchor": "middle" }, v));
+        if (v) svg.append(s("text", { x: x0 + j * bw + (bw - 2) / 2, y: H - B - hgt - 4, "text-anchor": "middle", class: "value" }, v));
       });
-      svg.append(s("text", { x: L + band * i + band / 2, y: H - B + 16, "text-anchor": "middle" }, lab));
-      if (opts && opts.sub) svg.append(s("text", { x: L + band * i + band / 2, y: H - B + 32, "text-anchor": "middle" }, opts.sub[i]));
+      const cx = L + band * i + band / 2;
+      svg.append(s("text", { x: cx, y: H - B + 18, "text-anchor": "middle" }, lab));
+      if (o.sub) {
+        labelLines(o.sub[i], perLine).forEach((line, k) => {
+          const t = s("text", { x: cx, y: H - B + 36 + 17 * k, "text-anchor": "middle", class: "sub" }, line);
+          t.append(s("title", {}, o.sub[i]));
+          svg.append(t);
+        });
+      }
     });
     svg.dataset.bars = String(labels.length);
+    svg.dataset.top = String(top);
   }
 
   function table(el, head, rows) {
@@ -83,7 +120,7 @@
       kpi("待ち時間 90% / p90 wait", t.wait.p90_min === null ? "—" : `${t.wait.p90_min}分`, "wait_p90"),
     );
     bars($("chart-tickets"), t.by_category.map((c) => c.category), [{ cls: "bar", values: t.by_category.map((c) => c.issued) }],
-      { sub: t.by_category.map((c) => c.ja.slice(0, 6)) });
+      { sub: t.by_category.map((c) => c.ja), integer: true });
     table($("t-tickets"), ["区分", "発券", "完了", "不在", "取消", "待ち中央値(分)", "待ちp90", "対応中央値", "対応p90"],
       t.by_category.map((c) => [`${c.category} ${c.ja}`, c.issued, c.done, c.no_show, c.cancelled,
         c.wait.median_min, c.wait.p90_min, c.service.median_min, c.service.p90_min]));
@@ -96,7 +133,8 @@
       [h("b", {}, p.ja), p.total], ...p.outcomes.map((o) => [`　${o.ja}`, o.count])]));
     table($("t-handling"), ["取扱い", "件数"], r.cases.counts.map((c) => [c.ja, c.count])
       .concat(r.cases.collected.map((c) => [`回収: ${c.ja}`, c.count])));
-    bars($("chart-phone"), r.phone.by_category.map((c) => c.mark), [{ cls: "bar", values: r.phone.by_category.map((c) => c.count) }]);
+    bars($("chart-phone"), r.phone.by_category.map((c) => c.mark), [{ cls: "bar", values: r.phone.by_category.map((c) => c.count) }],
+      { integer: true });
     table($("t-phone"), ["区分", "件数"], r.phone.by_category.map((c) => [`${c.mark} ${c.ja}`, c.count])
       .concat([["簡単な問い合わせ（区分のみ）", r.phone.trivial]]));
     table($("t-esc"), ["理由", "件数"], [["合計", r.escalations.total], ["窓口から", r.escalations.from_counter],

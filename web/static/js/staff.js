@@ -35,6 +35,22 @@
     refresh();
   }
 
+  // Closing a handover deletes the case's personal data: the first click asks, the second (within 8 s) does it.
+  let armed = null;
+  function closeOnce(btn, id) {
+    if (armed && armed.id === id) {
+      clearTimeout(armed.timer);
+      armed = null;
+      act(`/api/handovers/${id}/close`, Station.t("case.staff_closed"));
+      return;
+    }
+    if (armed) { clearTimeout(armed.timer); armed.btn.textContent = Station.t("case.staff_close"); }
+    btn.textContent = Station.t("case.staff_close_confirm");
+    btn.dataset.armed = "1";
+    armed = { id, btn, timer: setTimeout(() => { armed = null; btn.textContent = Station.t("case.staff_close"); delete btn.dataset.armed; }, 8000) };
+    toast(Station.t("case.staff_close_hint"));
+  }
+
   async function refresh() {
     try {
       const [checks, handovers] = await Promise.all([call("GET", "/api/cases/awaiting-staff-check"),
@@ -42,7 +58,7 @@
       $("checks").replaceChildren(...checks.map((c) => h("tr", { dataset: { case: c.id } },
         h("td", {}, c.ticket_number || "—"), h("td", {}, c.counter_id ? `${c.counter_id}番` : "—"),
         h("td", {}, c.record && c.record.box_label ? `${c.record.box_label}・${c.record.position}` : "—"),
-        h("td", {}, (c.verdict && c.verdict.collected || []).join("、")),
+        h("td", { class: "to-collect" }, (c.to_collect || []).map((d) => d.ja).join("、")),
         h("td", {}, h("button", { type: "button", class: "btn btn-primary btn-small", dataset: { act: "check" },
           onclick: () => act(`/api/cases/${c.id}/staff-check`, "確認しました") }, "確認済み")))));
       $("checks-empty").hidden = checks.length > 0;
@@ -56,7 +72,7 @@
           ? h("button", { type: "button", class: "btn btn-small", dataset: { act: "take" },
                           onclick: () => act(`/api/handovers/${x.id}/take`, "引き継ぎました") }, "対応する")
           : h("button", { type: "button", class: "btn btn-ok btn-small", dataset: { act: "close" },
-                          onclick: () => act(`/api/handovers/${x.id}/close`, "完了しました（個人情報を削除しました）") }, "完了")))));
+                          onclick: (e) => closeOnce(e.currentTarget, x.id) }, Station.t("case.staff_close"))))));
       $("handovers-empty").hidden = handovers.length > 0;
       $("handovers-count").textContent = String(handovers.length);
       document.body.dataset.ready = "1";
