@@ -6,8 +6,8 @@ channels; no card reader), driven over HTTP as an office drives it:
   tickets    `--tickets` (2,000: a long day and then some), every other one from the dispenser button
              (POST /api/sim/button → pty → the real button driver) and from the kiosk (POST /api/tickets);
              the queue is kept short (a dozen waiting), as in a real day;
-  counters   3 clerks: call-next, every tenth a recall, start, open a case for the ticket and close it
-             (the visitor left: cancel), finish;
+  counters   3 clerks: call-next, every tenth a recall, open a case for the ticket (which starts the
+             service) and close it (the visitor left: cancel; closing finishes the ticket);
   screens    two event streams open all day (the waiting-room display and a panel: GET /api/events,
              every frame read), the display's category list every second, and the public status page of
              the last few kiosk tickets polled as phones do (GET /t/<token>/data).
@@ -157,10 +157,9 @@ class Day:
                 n += 1
                 if n % 10 == 0:
                     await self.post(http, f"/api/tickets/{tid}/recall", body)
-                await self.post(http, f"/api/tickets/{tid}/start", body)
+                # The case drives the ticket: opening it starts the service, closing it finishes the ticket.
                 _, case = await self.post(http, "/api/cases", {"counter_id": cid, "ticket_id": tid})
                 await self.post(http, f"/api/cases/{json.loads(case)['id']}/cancel")
-                await self.post(http, f"/api/tickets/{tid}/finish", body)
                 self.served += 1
         finally:
             await http.aclose()
