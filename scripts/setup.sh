@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig chromium fonts-noto-cjk fonts-ipafont-gothic opensc)
+APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev swig chromium fonts-noto-cjk fonts-ipafont-gothic opensc
+  libpango-1.0-0 libpangoft2-1.0-0)  # pango: WeasyPrint, the printed manual (issue 16)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

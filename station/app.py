@@ -88,6 +88,10 @@ class Station:
 
         self.phone = PhoneService(settings, self.sessions, self.clock, self.bus, self.cases, self.stock, self.uow)
         self.end_of_day = EndOfDayService(settings, self.sessions, self.clock, self.cases, self.phone, self.uow)
+        from station.services.followup import FollowupService  # city staff's follow-through (issue 14)
+
+        self.followup = FollowupService(self.sessions, self.clock, self.uow, self.cases, self.end_of_day)
+        self.end_of_day.has_receipt = self.followup.has_receipt
         self.reports = ReportService(settings, self.sessions, self.clock, self.cases, self.phone, self.end_of_day)
         from station.services.admin import AdminService  # live configuration (issue 5)
 
@@ -95,6 +99,12 @@ class Station:
         from station.services.reservations import build_reservations  # pick-up reservations (issue 15)
 
         self.reservations = build_reservations(self)
+        from station.services.busy import BusyService  # busy-time mode (issue 14)
+
+        self.busy = BusyService(settings, self.sessions, self.clock, self.uow, self.admin)
+        from station.services.manual import build_manual  # the operating manual (issue 16)
+
+        self.manual = build_manual(self)
         self._started = False
 
     # lifecycle ------------------------------------------------------------------------------------
@@ -104,8 +114,13 @@ class Station:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(self.engine)
         self.admin.reload()
+        self.manual.ensure_starter()  # a new database starts with the shipped manual (written from the seed)
         if self.simulated:
             self.auth.ensure_demo_users()  # documented demo logins (README), simulator mode only
+            if self.with_devices:  # the daemon (`station run --simulate`): the sample cards, ready to issue
+                from station.config import REPO_CONFIG_DIR
+
+                self.stock.seed_demo_ready(REPO_CONFIG_DIR / "samples" / "card_issuance_list_utf8.csv")
         if self.event_transport is not None:
             self.event_transport.start()
             self.bus.transport = self.event_transport

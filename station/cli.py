@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from station.cli_common import CliContext, ConfigOpt, DataDirOpt, cli_clock, fail, settings_from
+from station.cli_manual import manual_app
 from station.cli_report import install as install_report_commands
 from station.cli_stock import stock_app
 from station.cli_users import token_app, user_app
@@ -36,6 +37,7 @@ app.add_typer(card_app, name="card")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(stock_app, name="stock")
+app.add_typer(manual_app, name="manual")  # the operating manual's files (issue 16)
 install_report_commands(app)  # station report, station purge (issue 8)
 install_ops_commands(app)  # station backup, station restore, station ops install|schema (issue 18)
 
@@ -137,9 +139,20 @@ def run(
     try:
         # log_config=None: uvicorn's loggers propagate to the root handler and so through the personal-data filter.
         uvicorn.run(web, host=settings.server.host, port=settings.server.port, log_level="info",
-                    timeout_graceful_shutdown=3, log_config=None)
+                    timeout_graceful_shutdown=3, log_config=None,
+                    **forwarded_options(settings))
     finally:
         remove_installation_clock(settings.data_dir)
+
+
+def forwarded_options(settings: StationSettings) -> dict[str, object]:
+    """uvicorn's forwarded-header options from `[server] trusted_proxies` (issue 13, Medium 4).
+
+    uvicorn believes X-Forwarded-For from 127.0.0.1 by default (or from $FORWARDED_ALLOW_IPS): any local
+    process could then rotate its apparent address past the login and ticket rate limits and forge the
+    audit log's client. Here nothing is believed unless the office names its proxies."""
+    proxies = list(settings.server.trusted_proxies)
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or [], "server_header": False}
 
 
 @db_app.command("upgrade")

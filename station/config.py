@@ -3,6 +3,9 @@
 Why pydantic-settings: the office edits a TOML file, the installer or a container sets environment
 variables, and both must be validated the same way with an error that names the file and the key.
 Environment wins over the file (`STATION_SERVER__PORT=8001` overrides `[server] port`).
+
+This file is over 400 lines because every `[section]` of station.toml is one pydantic model here, next to
+the others it is validated with (cross-section checks such as counters naming known categories).
 """
 
 from __future__ import annotations
@@ -40,8 +43,16 @@ class ServerSettings(BaseModel):
     # Worker threads for API calls that touch the database or a device (live event streams need none).
     # One counter PC's clerks, kiosk and displays never keep more busy; more only cost memory and tail latency.
     worker_threads: int = Field(12, ge=2, le=200)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks).
+    # Empty (the default): no forwarded header is believed from anyone, loopback included, so the client
+    # address used by the allow-list, the login and ticket rate limits and the audit log is the socket's.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Request bodies larger than this are refused with 413 before they are read: every JSON call is small.
+    max_json_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # The card issuance list CSV upload (POST /api/stock/import): the office's largest daily list fits easily.
+    max_import_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024, le=512 * 1024 * 1024)
 
-    @field_validator("allow_networks")
+    @field_validator("allow_networks", "trusted_proxies")
     @classmethod
     def _networks(cls, v: list[str]) -> list[str]:
         import ipaddress
@@ -132,6 +143,21 @@ class BackOfficeSettings(BaseModel):
 
     # `station purge`: personal data of business days older than this many days is purged (once handed over).
     retention_days: int = Field(7, ge=0, le=365)
+    # City staff confirm receiving the day's collected papers (per kind and count) before the day is
+    # handed over and purged (issue 14); false only for an office where staff sign the paper checklist.
+    require_staff_receipt: bool = True
+
+
+class BusySettings(BaseModel):
+    """Busy-time mode (混雑時体制, D-OTH-5, D-APP-2): one switch applies this named preset."""
+
+    name_ja: str = "混雑時体制"
+    name_en: str = "Busy-time mode"
+    # counter id → the categories it serves while the mode is on; empty = every counter serves every category.
+    counters: dict[int, list[str]] = Field(default_factory=dict)
+    # What the city runs while busy (D-APP-2): tablet-assisted applications and express issuance (特急発行).
+    tablet_applications: bool = True
+    express_issuance: bool = True
 
 
 class ReservationSettings(BaseModel):
@@ -269,6 +295,7 @@ class StationSettings(BaseSettings):
     backoffice: BackOfficeSettings = BackOfficeSettings()
     reservations: ReservationSettings = ReservationSettings()
     mail: MailSettings = MailSettings()
+    busy: BusySettings = BusySettings()
     devices: DeviceSettings = DeviceSettings()
     categories: list[CategorySettings] = Field(default_factory=default_categories)
     counters: list[CounterSettings] = Field(default_factory=default_counters)

@@ -157,6 +157,18 @@ class HandoverUpdated(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UrgentUpdated(Event):
+    """Trouble or police raised at a counter, or acknowledged (D-GUI-2): loud on every staff screen."""
+
+    name: ClassVar[str] = "urgent_updated"
+    alert_id: int
+    kind: str
+    counter_id: int | None
+    state: str  # raised / acknowledged
+    ack_seconds: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConfigChanged(Event):
     """The admin screen changed the calendar, a counter's categories or a category's cut-off: every
     daemon reloads, every screen refreshes."""

@@ -52,6 +52,15 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
     from web.routers import phone, reports  # phone desk, reports, end of day (issue 8)
     app.include_router(phone.router)
     app.include_router(reports.router)
+    from web.routers import stock_print  # A4 sheets of the back office (issue 14)
+
+    app.include_router(stock_print.router)
+    from web.routers import followup  # city staff's follow-through (issue 14)
+
+    app.include_router(followup.router)
+    from web.routers import busy  # busy-time mode (issue 14)
+
+    app.include_router(busy.router)
     from web.routers import metrics  # /metrics for Prometheus (issue 18)
     metrics.install(app, station)
 
@@ -59,6 +68,9 @@ def create_app(station: Station, manage_lifecycle: bool = True) -> FastAPI:
 
     app.include_router(reservations.router)
     app.include_router(reservation_pages.router)
+
+    from web.routers import manual  # the operating manual (issue 16)
+    app.include_router(manual.router)
     if station.simulated:
         from web.routers import sim
 

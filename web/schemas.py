@@ -27,15 +27,15 @@ class TicketIn(BaseModel):
 
 class TransferIn(BaseModel):
     category: str | None = Field(None, min_length=1, max_length=8)
-    counter_id: int | None = Field(None, ge=1)
+    counter_id: int | None = Field(None, ge=1, le=999)
 
 
 class TakeOverIn(BaseModel):
-    counter_id: int = Field(ge=1, description="the counter taking the visitor over")
+    counter_id: int = Field(ge=1, le=999, description="the counter taking the visitor over")
 
 
 class ActionIn(BaseModel):
-    counter_id: int | None = Field(None, ge=1, description="the counter acting (defaults to the ticket's)")
+    counter_id: int | None = Field(None, ge=1, le=999, description="the counter acting (defaults to the ticket's)")
 
 
 class DeviceOut(BaseModel):

@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -34,9 +33,21 @@ from fastapi.routing import iter_route_contexts
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from station import messages
 from station.domain import roles
 from station.domain.roles import Permission as P
+from station.services import privacy
 from station.services.auth import Principal
+from web import hardening, request_values
+from web.route_policy import (  # the table (re-exported: tests and tools read it from here too)
+    AUTHENTICATED,
+    ROUTE_POLICY,
+    SIM,
+    UNLISTED,
+    Policy,
+    allowed_roles,
+    policy_for,
+)
 
 if TYPE_CHECKING:
     from fastapi.templating import Jinja2Templates
@@ -47,207 +58,7 @@ SESSION_COOKIE = "station_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# Pseudo-permissions of the table.
-AUTHENTICATED = "authenticated"  # any logged-in user or token
-SIM = "sim"  # simulator controls: open from this PC (loopback), else the admin's CONFIG permission
-UNLISTED = "unlisted"  # a route missing from the table: refused until someone decides
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What an endpoint needs. permission None: open to anyone (kiosk, display, visitor).
-
-    scope: "counter" (the {counter_id} in the path must be the clerk's), "ticket" (the {ticket_id}
-    must be a ticket the clerk's counter holds or could call), "ticket+body" (and a `counter_id`
-    in the JSON body, if any, must be the clerk's own counter), "body" (only that body check)."""
-
-    permission: P | str | None
-    scope: str | None = None
-    why: str = ""
-
-
-OPEN = Policy(None)
-
-
-def _open(why: str) -> Policy:
-    return Policy(None, None, why)
-
-
-_QUEUE_TICKET = Policy(P.QUEUE_OPERATE, "ticket+body", "clerk panel action on a visitor's ticket")
-
-# Every route of the app, decided one by one. tests/faults/test_authorization.py walks app.routes and
-# fails for a route missing here, then checks every role against what the rule says.
-ROUTE_POLICY: dict[tuple[str, str], Policy] = {
-    # --- open: shows nothing personal --------------------------------------------------------------
-    ("GET", "/api/health"): _open("device lights, monitoring"),
-    ("GET", "/metrics"): _open("Prometheus: counts and timings by category, counter and device, nothing personal"),
-    ("GET", "/api/categories"): _open("kiosk and display: waiting counts per category"),
-    ("GET", "/api/counters"): _open("display: counters and the numbers they serve"),
-    ("GET", "/api/counters/{counter_id}"): _open("display / panel: a counter and its current number"),
-    ("GET", "/api/events"): _open("display and panels: the live stream (numbers only)"),
-    ("GET", "/api/tickets"): _open("display: today's numbers and states (no personal data on tickets)"),
-    ("GET", "/api/tickets/{ticket_id}"): _open("a number's state"),
-    ("POST", "/api/tickets"): _open("the kiosk issues tickets without login"),
-    ("POST", "/api/auth/login"): _open("logging in"),
-    # --- the clerk's counter ------------------------------------------------------------------------
-    ("POST", "/api/counters/{counter_id}/call-next"): Policy(P.QUEUE_OPERATE, "counter", "call the next visitor"),
-    ("POST", "/api/counters/{counter_id}/next-visitor"): Policy(P.QUEUE_OPERATE, "counter",
-                                                                 "finish the visitor served here, call the next"),
-    ("POST", "/api/counters/{counter_id}/pause"): Policy(P.QUEUE_OPERATE, "counter", "pause the counter"),
-    ("POST", "/api/counters/{counter_id}/resume"): Policy(P.QUEUE_OPERATE, "counter", "resume the counter"),
-    ("POST", "/api/counters/{counter_id}/close"): Policy(P.QUEUE_OPERATE, "counter", "close the counter"),
-    ("POST", "/api/tickets/{ticket_id}/recall"): _QUEUE_TICKET,
-    ("POST", "/api/tickets/{ticket_id}/start"): _QUEUE_TICKET,
-    ("POST", "/api/tickets/{ticket_id}/finish"): _QUEUE_TICKET,
-    ("POST", "/api/tickets/{ticket_id}/no-show"): _QUEUE_TICKET,
-    ("POST", "/api/tickets/{ticket_id}/cancel"): _QUEUE_TICKET,
-    ("POST", "/api/tickets/{ticket_id}/requeue"): _QUEUE_TICKET,
-    ("POST", "/api/tickets/{ticket_id}/transfer"): Policy(P.QUEUE_OPERATE, "ticket", "transfer"),
-    ("POST", "/api/tickets/{ticket_id}/reprint"): Policy(P.QUEUE_OPERATE, "ticket", "print a ticket again"),
-    # another counter's called visitor (its PC went down): the taking counter (body) must be one's own
-    ("POST", "/api/tickets/{ticket_id}/take-over"): Policy(P.QUEUE_OPERATE, "body", "take over a called visitor"),
-    # --- card stock, back office (D-BO); the single-card lookup shows the holder's personal fields ------
-    ("POST", "/api/stock/import"): Policy(P.BACK_OFFICE, None, "import the card issuance list"),
-    ("GET", "/api/stock/cards/{notice_or_mfg}"): Policy(P.PERSONAL_DATA, None, "one card, with name and birth date"),
-    ("GET", "/api/stock/cards/{card}/history"): Policy(P.BACK_OFFICE),
-    ("POST", "/api/stock/cards/{card}/transition"): Policy(P.BACK_OFFICE),
-    ("POST", "/api/stock/mail"): Policy(P.BACK_OFFICE, None, "notices mailed"),
-    ("GET", "/api/stock/overdue"): Policy(P.BACK_OFFICE),
-    ("GET", "/api/stock/stale"): Policy(P.BACK_OFFICE),
-    ("GET", "/api/stock/notices"): Policy(P.BACK_OFFICE),
-    ("GET", "/api/stock/applications/{application_id_or_notice}"): Policy(P.BACK_OFFICE, None, "D-TEL-4 lookup"),
-    ("GET", "/api/stock/boxes"): Policy(P.BACK_OFFICE),
-    ("GET", "/api/stock/boxes/{box}"): Policy(P.BACK_OFFICE),
-    ("GET", "/api/stock/boxes/{box}/label.png"): Policy(P.BACK_OFFICE),
-    ("GET", "/stock"): Policy(P.BACK_OFFICE, None, "back-office stock screen"),
-    # --- counter cases (issue 7): clerks work them; personal working data until the handover closes ----
-    ("GET", "/api/cases/catalog"): Policy(P.CASES, None, "procedures and document rules"),
-    ("GET", "/api/cases/counts"): Policy(P.CASES, None, "per-day counts (no personal data)"),
-    ("GET", "/api/cases/collected"): Policy(P.PERSONAL_DATA, None, "collected documents per case (notice numbers)"),
-    ("GET", "/api/cases/awaiting-staff-check"): Policy(P.STAFF_CHECK, None, "sets waiting for city staff"),
-    ("POST", "/api/cases/purge-day"): Policy(P.END_OF_DAY, None, "purge a handed-over day's cases"),
-    ("GET", "/api/cases"): Policy(P.CASES),
-    ("POST", "/api/cases"): Policy(P.CASES, "body", "open a case at one's own counter"),
-    ("GET", "/api/cases/{case_id}"): Policy(P.PERSONAL_DATA, None, "a case with its working data"),
-    ("POST", "/api/cases/{case_id}/procedure"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/notice"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/documents"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/documents/all"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/documents/check"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/juki-check"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/card-tap"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/steps/{step}"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/issue"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/consents"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/applied"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/complete"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/cancel"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/undo"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/handover"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/link"): Policy(P.CASES),
-    ("GET", "/api/cases/{case_id}/slips/{kind}"): Policy(P.CASES),
-    ("POST", "/api/cases/{case_id}/slips/{kind}/reprint"): Policy(P.CASES),
-    # --- city staff (本市職員): their check and the handover queue ----------------------------------------
-    ("POST", "/api/cases/{case_id}/staff-check"): Policy(P.STAFF_CHECK, None, "D-ISS-2 check by city staff"),
-    ("GET", "/api/handovers"): Policy(P.HANDOVER, None, "the handover queue (notes are personal)"),
-    ("GET", "/api/handovers/{handover_id}"): Policy(P.HANDOVER),
-    ("POST", "/api/handovers/{handover_id}/take"): Policy(P.HANDOVER),
-    ("POST", "/api/handovers/{handover_id}/close"): Policy(P.HANDOVER, None, "close: purges the case (D-ALL-2)"),
-    ("GET", "/staff"): Policy(P.HANDOVER, None, "city-staff screen"),
-    ("GET", "/counter/{counter_id}/case"): Policy(P.QUEUE_OPERATE, "counter", "the counter's current case"),
-    ("GET", "/counter/{counter_id}/case/{case_id}"): Policy(P.QUEUE_OPERATE, "counter", "case screen (panel)"),
-    # --- phone desk (D-TEL), reports (D-ALL-1), end of day and purge (D-BO-6, D-ALL-2): issue 8 ------------
-    ("GET", "/api/phone/categories"): Policy(P.PHONE),
-    ("GET", "/api/phone/lookup"): Policy(P.PHONE, None, "D-TEL-4 application date (nothing personal)"),
-    ("POST", "/api/phone/calls"): Policy(P.PHONE, None, "save a phone reception slip"),
-    ("GET", "/api/phone/calls"): Policy(P.PERSONAL_DATA, None, "slips with what callers said"),
-    ("GET", "/api/phone/counts"): Policy(P.PHONE),
-    ("GET", "/api/phone/desk"): Policy(P.PHONE),
-    ("GET", "/phone"): Policy(P.PHONE, None, "phone desk screen"),
-    ("GET", "/api/reports/daily"): Policy(P.REPORTS, None, "daily counts for the city"),
-    ("GET", "/api/reports/daily.csv"): Policy(P.REPORTS),
-    ("GET", "/reports"): Policy(P.REPORTS, None, "reports screen"),
-    ("GET", "/reports/print"): Policy(P.REPORTS, None, "printable A4 daily report"),
-    ("GET", "/api/end-of-day"): Policy(P.END_OF_DAY, None, "collected papers per case (ticket numbers, kinds)"),
-    ("POST", "/api/end-of-day/close"): Policy(P.END_OF_DAY, None, "day handed over: purges its personal data"),
-    ("POST", "/api/purge"): Policy(P.END_OF_DAY, None, "purge by retention (forced needs a reason)"),
-    ("GET", "/end-of-day"): Policy(P.END_OF_DAY, None, "end-of-day checklist screen"),
-    # --- logged-in users --------------------------------------------------------------------------
-    ("GET", "/api/auth/me"): Policy(AUTHENTICATED, None, "who am I, my permissions and CSRF token"),
-    ("POST", "/api/auth/logout"): Policy(AUTHENTICATED, None, "end the session"),
-    ("GET", "/api/audit"): Policy(P.AUDIT_READ, None, "the audit log (supervisor, admin)"),
-    # --- simulator (only mounted with --simulate): a newcomer's demo on this PC -----------------------
-    ("POST", "/api/sim/button"): Policy(SIM),
-    ("GET", "/api/sim/printer/jobs"): Policy(SIM),
-    ("GET", "/api/sim/printer/jobs/{job_id}.png"): Policy(SIM),
-    ("GET", "/api/sim/printer/state"): Policy(SIM),
-    ("POST", "/api/sim/printer/state"): Policy(SIM),
-    ("POST", "/api/sim/printer/speed"): Policy(SIM),
-    ("GET", "/api/sim/card"): Policy(SIM),
-    ("POST", "/api/sim/card"): Policy(SIM),
-    ("POST", "/api/sim/scanner"): Policy(SIM),
-    ("GET", "/sim"): Policy(SIM),
-    ("GET", "/sim/tickets"): Policy(SIM),
-    # --- pages ----------------------------------------------------------------------------------------
-    ("GET", "/"): _open("list of screens"),
-    ("GET", "/login"): _open("login page"),
-    ("GET", "/kiosk"): _open("ticket kiosk"),
-    ("GET", "/display"): _open("waiting-room display"),
-    ("GET", "/t/{token}"): _open("visitor's status page (the token is the secret)"),
-    ("GET", "/t/{token}/data"): _open("visitor's status data"),
-    ("GET", "/counter/{counter_id}"): Policy(P.QUEUE_OPERATE, "counter", "clerk panel of one counter"),
-    ("GET", "/admin"): Policy(P.CONFIG, None, "configuration screen"),
-    ("GET", "/api/admin/config"): Policy(P.CONFIG, None, "live configuration with the file's values"),
-    ("PUT", "/api/admin/calendar/{day}"): Policy(P.CONFIG, None, "close / open a date"),
-    ("DELETE", "/api/admin/calendar/{day}"): Policy(P.CONFIG, None, "undo a date's change"),
-    ("PUT", "/api/admin/counters/{counter_id}"): Policy(P.CONFIG, None, "categories a counter serves"),
-    ("PUT", "/api/admin/categories/{code}"): Policy(P.CONFIG, None, "cut-off and service time"),
-    ("GET", "/audit"): Policy(P.AUDIT_READ, None, "audit log screen"),
-    # --- reservations (issue 15): the resident's pages are open, rate-limited, and show nothing personal ----
-    ("GET", "/api/reservations/categories"): _open("procedures that take bookings"),
-    ("GET", "/api/reservations/days"): _open("bookable days with free places (counts only)"),
-    ("GET", "/api/reservations/slots"): _open("a day's slots with free places (counts only)"),
-    ("POST", "/api/reservations/identify"): _open("resident: notice + birth date → own checklist (throttled)"),
-    ("POST", "/api/reservations"): _open("resident books (notice + birth date, throttled)"),
-    ("POST", "/api/reservations/lookup"): _open("resident: code + birth date → own booking"),
-    ("POST", "/api/reservations/cancel"): _open("resident: code + birth date"),
-    ("POST", "/api/reservations/change"): _open("resident: code + birth date"),
-    ("POST", "/api/reservations/check-in"): _open("the kiosk checks a booking in (like issuing a ticket)"),
-    ("POST", "/api/reservations/staff"): Policy(P.PHONE, None, "phone desk / counter books for a resident"),
-    ("GET", "/api/reservations/board"): Policy(P.QUEUE_OPERATE, None, "the day's bookings per slot (codes)"),
-    ("POST", "/api/reservations/slots/close"): Policy(P.CONFIG, None, "supervisor closes a slot (outage)"),
-    ("POST", "/api/reservations/slots/reopen"): Policy(P.CONFIG, None, "supervisor reopens a slot"),
-    ("POST", "/api/reservations/sweep"): Policy(P.CONFIG, None, "run no-shows, reminders, purge now"),
-    ("GET", "/api/reservations/outbox"): Policy(P.CONFIG, None, "mail outbox (kinds and states, no addresses)"),
-    ("GET", "/api/reservations/priority"): _open("display: today's priority ticket numbers (予約 mark)"),
-    ("GET", "/api/public/status"): _open("congestion page data: counts, no ids, no personal data"),
-    ("POST", "/t/{token}/watch"): _open("visitor: mail me when my turn is near (the token is the secret)"),
-    ("GET", "/reserve"): _open("resident's booking page"),
-    ("GET", "/reserve/manage"): _open("resident: check, change, cancel"),
-    ("GET", "/reserve/checklist"): _open("resident: what to bring"),
-    ("GET", "/reserve/qr/{code}.png"): _open("a booking code as a QR image (encodes only the code given)"),
-    ("GET", "/public"): _open("congestion page (混雑状況)"),
-    ("GET", "/reservations"): Policy(P.QUEUE_OPERATE, None, "staff: the day's bookings, close a slot, book by phone"),
-}
-
-
-def policy_for(method: str, path: str) -> Policy:
-    m = "GET" if method == "HEAD" else method
-    return ROUTE_POLICY.get((m, path), Policy(UNLISTED))
-
-
-def allowed_roles(policy: Policy, *, local: bool = False) -> frozenset[str] | None:
-    """The roles a policy lets through (ignoring counter scope); None = open to anyone."""
-    perm = policy.permission
-    if perm is None or (perm == SIM and local):
-        return None
-    if perm == SIM:
-        perm = P.CONFIG
-    if perm == AUTHENTICATED:
-        return frozenset(r.value for r in roles.Role)
-    if perm == UNLISTED:
-        return frozenset()
-    return frozenset(r.value for r in roles.roles_with(perm))
+__all__ = ["AUTHENTICATED", "ROUTE_POLICY", "SIM", "UNLISTED", "Policy", "allowed_roles", "policy_for"]
 
 
 # --- errors ------------------------------------------------------------------------------------------
@@ -260,11 +71,15 @@ class AccessDenied(Exception):
 
 
 def _login_required() -> AccessDenied:
-    return AccessDenied(401, "ログインしてください", "please log in")
+    return AccessDenied(401, *messages.both("security.login_required"))
 
 
-def _forbidden(ja: str = "この操作の権限がありません", en: str = "your role may not do this") -> AccessDenied:
-    return AccessDenied(403, ja, en)
+def _forbidden_code(code: str, **params: object) -> AccessDenied:
+    return AccessDenied(403, *messages.both(code, **params))
+
+
+def _forbidden() -> AccessDenied:
+    return _forbidden_code("security.forbidden")
 
 
 def _is_page(request: Request) -> bool:
@@ -347,26 +162,19 @@ def _station(request: Request) -> Station:
 
 
 def _authenticate(request: Request, cached_only: bool = False) -> Principal | bool | None:
-    """Who sends this request. With `cached_only` (on the event loop, no database): the principal if the
-    auth service has it cached, else False, meaning "look it up" (in a worker thread)."""
-    station = _station(request)
-    auth = request.headers.get("authorization", "")
+    """Who sends this request. `cached_only` (event loop, no database): False means "look it up"."""
+    station, auth = _station(request), request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
-        secret = auth[7:].strip()
-        if cached_only:
-            return station.auth.cached_principal(secret, "token") or False
-        return station.auth.principal_from_token(secret)
+        token = auth[7:].strip()
+        return (station.auth.cached_principal(token, "token") or False) if cached_only else \
+            station.auth.principal_from_token(token)
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
-    if cached_only:
-        principal = station.auth.cached_principal(secret, "session")
-        if principal is None:
-            return False
-    else:
-        principal = station.auth.principal_from_session(secret)
+    principal = station.auth.cached_principal(secret, "session") if cached_only else \
+        station.auth.principal_from_session(secret)
     if principal is None:
-        return None
+        return False if cached_only else None
     if request.method not in SAFE_METHODS and not _csrf_exempt(request):
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not secrets.compare_digest(sent.encode(), principal.csrf_token.encode()):
@@ -401,14 +209,15 @@ async def enforce(request: Request) -> None:
     """The app-wide check (see the module docstring). Installed on every route by `install`."""
     station = _station(request)
     request.state.csrf_refused = False
-    # No database, so no worker thread, when there is nobody to look up (the kiosk, the display, a
-    # resident's phone: the public pages must not queue behind the counters' work) or the login is
-    # cached (a thread hop per request was a visible share of the daemon's CPU, issue 19). Only a
-    # cache miss goes to the pool.
+    # No worker thread when nobody is to be looked up (public pages must not queue behind the counters)
+    # or the login is cached (a thread hop per request was a visible share of CPU, issue 19).
     found = _authenticate(request, cached_only=True)
     principal = await run_in_threadpool(_authenticate, request) if found is False else found
     request.state.user = principal
     request.state.csrf = principal.csrf_token if principal and principal.via == "session" else ""
+    # The views blank their personal fields for a reader without PERSONAL_DATA (station/services/privacy.py).
+    privacy.set_reader(not station.settings.security.require_login
+                       or (principal is not None and principal.can(P.PERSONAL_DATA)))
     if not station.settings.security.require_login:
         return
     policy = policy_for(request.method, _route_path(request))
@@ -420,52 +229,123 @@ async def enforce(request: Request) -> None:
             return
         perm = P.CONFIG
     if perm == UNLISTED:
-        raise _forbidden("この画面・操作の利用権限が定められていません（管理者に連絡してください）",
-                         "no access rule is defined for this endpoint")
+        raise _forbidden_code("security.unlisted")
     if principal is None:
         if request.state.csrf_refused:
-            raise _forbidden("画面を開き直してからもう一度操作してください（CSRFトークンがありません）",
-                             "missing or wrong X-CSRF-Token header: reload the page and try again")
+            raise _forbidden_code("security.csrf_missing")
         raise _login_required()
     if perm != AUTHENTICATED and not principal.can(perm):
         raise _forbidden()
     if policy.scope:
         await _check_scope(request, principal, policy.scope)
+    if policy.reads and principal.can(P.PERSONAL_DATA):
+        await _record_read(request, principal, policy.reads)
 
 
 async def _check_scope(request: Request, principal: Principal, scope: str) -> None:
-    if principal.can(P.ALL_COUNTERS):
-        return
+    """Counter, ticket and case scope, on the values the route will really get (web/request_values.py):
+    the raw path string is never trusted, and a value that does not validate is a refusal, not a skip."""
     station = _station(request)
     own = principal.counter_id
-    if scope == "counter":
-        try:
-            counter_id = int(request.path_params.get("counter_id", ""))
-        except ValueError:
-            return  # not a counter: validation answers 422
+    path = request_values.path_values(request)
+    if scope in ("case", "counter+case"):
+        case_id = request_values.bounded_id(path, "case_id")
+        if case_id is None:
+            raise _forbidden_code("security.bad_id")
+        exists, case_counter = await run_in_threadpool(station.auth.case_scope, case_id)
+        if exists and not roles.may_open_case(principal.role, own, case_counter):
+            raise _forbidden_code("security.case_other_counter")
+        if scope == "case":
+            return
+    if principal.can(P.ALL_COUNTERS):
+        return
+    if scope in ("counter", "counter+case"):
+        counter_id = request_values.bounded_id(path, "counter_id")
+        if counter_id is None:
+            raise _forbidden_code("security.bad_id")
         if not roles.may_use_counter(principal.role, own, counter_id):
-            raise _forbidden(f"{own}番窓口以外の窓口は操作できません", f"you may act only on counter {own}")
+            raise _counter_refusal(own, "security.counter_only")
         return
-    try:
-        ticket_id = int(request.path_params.get("ticket_id", ""))
-    except ValueError:
+    if scope == "list":
+        query = request_values.query_values(request)
+        if query is None:
+            raise _forbidden_code("security.bad_id")
+        asked = query.get("counter_id")
+        if asked is not None and not roles.allowed(principal.role, P.HANDOVER) and asked != own:
+            raise _counter_refusal(own, "security.counter_only")
         return
-    t = await run_in_threadpool(station.auth.ticket_scope, ticket_id) if scope != "body" else None
-    if t is not None:
-        counter = station.settings.counter(own) if own is not None else None
-        if not roles.may_act_on_ticket(principal.role, own, counter.categories if counter else [],
-                                       ticket_counter=t.counter_id, ticket_target_counter=t.target_counter_id,
-                                       ticket_category=t.category):
-            raise _forbidden("他の窓口の番号札は操作できません", "this ticket belongs to another counter")
-    if scope in ("ticket+body", "body"):
-        body_counter: Any = None
+    if scope in ("ticket", "ticket+body"):
+        ticket_id = request_values.bounded_id(path, "ticket_id")
+        if ticket_id is None:
+            raise _forbidden_code("security.bad_id")
+        await _check_ticket(request, principal, ticket_id)
+    if scope == "take-over":
+        ticket_id = request_values.bounded_id(path, "ticket_id")
+        if ticket_id is None:
+            raise _forbidden_code("security.bad_id")
+        t = await run_in_threadpool(station.auth.ticket_scope, ticket_id)
+        if t is not None and t.counter_id not in (None, own):
+            states = await run_in_threadpool(station.queue.counter_states)
+            closed = getattr(states.get(t.counter_id), "value", None) == "closed"
+            if not roles.may_take_over(principal.role, own, t.counter_id, closed):
+                raise _forbidden_code("security.take_over_live_counter", counter=t.counter_id)
+    if scope in ("ticket+body", "body", "take-over"):
         try:
-            data = await request.json() if await request.body() else None
-            body_counter = data.get("counter_id") if isinstance(data, dict) else None
-        except ValueError:
-            body_counter = None
+            body = await request_values.body_values(request)
+        except request_values.Unparsable:
+            raise _forbidden_code("security.bad_id") from None
+        body_counter = request_values.body_field(body, "counter_id")
         if body_counter is not None and body_counter != own:
-            raise _forbidden(f"{own}番窓口以外の窓口として操作できません", f"you may act only as counter {own}")
+            raise _counter_refusal(own, "security.as_counter_only")
+        body_ticket = request_values.body_field(body, "ticket_id")
+        if scope == "body" and body_ticket is not None:
+            ticket_id = request_values.bounded_id({"t": body_ticket}, "t")
+            if ticket_id is None:
+                raise _forbidden_code("security.bad_id")
+            await _check_ticket(request, principal, ticket_id)
+
+
+async def _check_ticket(request: Request, principal: Principal, ticket_id: int) -> None:
+    station = _station(request)
+    own = principal.counter_id
+    t = await run_in_threadpool(station.auth.ticket_scope, ticket_id)
+    if t is None:
+        return  # no such ticket: the route answers 404
+    counter = station.settings.counter(own) if own is not None else None
+    if not roles.may_act_on_ticket(principal.role, own, counter.categories if counter else [],
+                                   ticket_counter=t.counter_id, ticket_target_counter=t.target_counter_id,
+                                   ticket_category=t.category):
+        raise _forbidden_code("security.ticket_other_counter")
+
+
+def list_counter(request: Request) -> int | None:
+    """For list routes (`GET /api/cases`): the counter a reader's list is limited to — a clerk's own —
+    or None (every counter: the supervisor, city staff, or logins switched off)."""
+    principal = current_user(request)
+    if principal is None or not _station(request).settings.security.require_login:
+        return None
+    if principal.can(P.ALL_COUNTERS) or principal.can(P.HANDOVER):
+        return None
+    return principal.counter_id if principal.counter_id is not None else 0  # 0: no counter, nothing listed
+
+
+ListCounterDep = Annotated[int | None, Depends(list_counter)]
+
+
+async def _record_read(request: Request, principal: Principal, what: str) -> None:
+    """Audit a personal-data read: who, which ids (the validated path values), when; never the data."""
+    from web.deps import get_actor
+
+    values = request_values.path_values(request) or {}
+    target = ",".join(f"{k}={v}" for k, v in sorted(values.items())) or request.url.path
+    await run_in_threadpool(_station(request).auth.record_read, get_actor(request), what, target)
+
+
+def _counter_refusal(own: int | None, code: str) -> AccessDenied:
+    """Another counter than one's own; without a counter at all, say so (never 「None番窓口」)."""
+    if own is None:
+        return _forbidden_code("security.no_counter")
+    return _forbidden_code(code, counter=own)
 
 
 def require(permission: P | str) -> Any:
@@ -504,12 +384,15 @@ def csrf_token(request: Request) -> str:
 def install_templates(templates: Jinja2Templates) -> None:
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.globals["current_user"] = current_user
+    templates.env.globals["csp_nonce"] = hardening.csp_nonce
 
 
 def install(app: FastAPI, station: Station) -> None:
     """Call right after creating the app, before including routers (the dependency applies to routes
     included afterwards)."""
+    app.add_middleware(hardening.BodyLimitMiddleware)  # innermost: after the allow-list, before any route
     app.add_middleware(AllowListMiddleware, networks=station.settings.server.allow_networks)
+    app.add_middleware(hardening.SecurityHeadersMiddleware)  # outermost: every answer gets the headers
     app.router.dependencies.append(Depends(enforce))
 
     @app.exception_handler(AccessDenied)

@@ -169,3 +169,20 @@ def collected_kinds(verdict: Mapping[str, Any] | None, juki: Mapping[str, Any] |
     if (juki or {}).get("collected") and "juki_card" not in kinds:
         kinds.append("juki_card")
     return kinds
+
+
+# Steps whose actor prepared the set a city-staff check confirms (D-ISS-2): the notice and the documents.
+PREPARING_STEPS = frozenset({"notice", "documents"})
+
+
+# The actor name of a request without a login (`[security] require_login = false`, tests only): no person
+# to tell apart, so the two-person rule cannot apply.
+UNNAMED_ACTOR = "panel"
+
+
+def staff_check_refusal(prepared_by: set[str], checker: str) -> Msg | None:
+    """D-ISS-2 is a second person's check (issue 13, Medium 9): whoever opened the case or prepared its set
+    may not also confirm it."""
+    if checker in prepared_by and checker != UNNAMED_ACTOR:
+        return Msg("security.staff_check_same_person", {"name": checker})
+    return None

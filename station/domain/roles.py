@@ -52,19 +52,31 @@ class Permission(StrEnum):
     # Configuration (categories, counters, calendar, devices) and user accounts / API tokens.
     CONFIG = "config"
     USERS = "users"
+    # Switch busy-time mode (混雑時体制) on or off: the supervisor or city staff (D-OTH-5).
+    BUSY_MODE = "busy_mode"
+    # The operating manual (運営マニュアル, D-ALL-3, issue 16): everyone who answers reads it; those who answer
+    # (clerks, the supervisor) propose changes; the supervisor collects them and the city's monthly list;
+    # city staff review: accept (a new version is published), edit and accept, or reject; and import files.
+    MANUAL_READ = "manual.read"
+    MANUAL_PROPOSE = "manual.propose"
+    MANUAL_COLLECT = "manual.collect"
+    MANUAL_REVIEW = "manual.review"
 
 
 P = Permission
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CLERK: frozenset({P.QUEUE_OPERATE, P.CASES, P.PERSONAL_DATA, P.PHONE, P.BACK_OFFICE}),
+    Role.CLERK: frozenset({P.QUEUE_OPERATE, P.CASES, P.PERSONAL_DATA, P.PHONE, P.BACK_OFFICE,
+                           P.MANUAL_READ, P.MANUAL_PROPOSE}),
     Role.SUPERVISOR: frozenset({
         P.QUEUE_OPERATE, P.ALL_COUNTERS, P.CASES, P.PHONE, P.BACK_OFFICE, P.REPORTS, P.END_OF_DAY,
         P.AUDIT_READ,
         # The admin screen is where the supervisor cancels and reprints today's tickets (issue 5).
-        P.CONFIG,
+        P.CONFIG, P.BUSY_MODE,
+        P.MANUAL_READ, P.MANUAL_PROPOSE, P.MANUAL_COLLECT,
     }),
-    Role.CITY_STAFF: frozenset({P.HANDOVER, P.STAFF_CHECK, P.PERSONAL_DATA, P.CASES}),
+    Role.CITY_STAFF: frozenset({P.HANDOVER, P.STAFF_CHECK, P.PERSONAL_DATA, P.CASES, P.BUSY_MODE,
+                                P.MANUAL_READ, P.MANUAL_PROPOSE, P.MANUAL_COLLECT, P.MANUAL_REVIEW}),
     Role.ADMIN: frozenset({P.CONFIG, P.USERS, P.AUDIT_READ}),
 }
 
@@ -144,3 +156,29 @@ def may_act_on_ticket(
     if ticket_target_counter is not None:
         return ticket_target_counter == own_counter
     return ticket_category in set(own_categories)
+
+
+def may_open_case(role: Role | str, own_counter: int | None, case_counter: int | None) -> bool:
+    """May this role read or act on a case of `case_counter` (None: a walk-up case away from a counter)?
+
+    Cases are scoped like tickets (issue 13, Medium 3): a clerk only their own counter's cases (and walk-up
+    ones); the supervisor every counter's (seeing counts and states — personal fields are blanked for a
+    role without PERSONAL_DATA by the views); city staff every case, since handovers and staff checks come
+    from every counter."""
+    if allowed(role, P.ALL_COUNTERS) or allowed(role, P.HANDOVER):
+        return True
+    if not allowed(role, P.CASES):
+        return False
+    return case_counter is None or (own_counter is not None and own_counter == case_counter)
+
+
+def may_take_over(role: Role | str, own_counter: int | None, ticket_counter: int | None,
+                  ticket_counter_closed: bool) -> bool:
+    """Take over another counter's called visitor (issue 13, Medium 9): the supervisor always; a clerk only
+    for their own counter, and from another counter only once that counter is closed (its PC went down and
+    it was closed, by the supervisor or at the end of its day) — never while its clerk is still serving."""
+    if allowed(role, P.ALL_COUNTERS):
+        return True
+    if not allowed(role, P.QUEUE_OPERATE) or own_counter is None:
+        return False
+    return ticket_counter in (None, own_counter) or ticket_counter_closed

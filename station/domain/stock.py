@@ -19,7 +19,9 @@ delivery never reshuffles boxes already on the shelf: each delivery lot of an im
 box (lots in the order of their lowest manufacturing number, cards in manufacturing-number order within
 the lot), and takes the lowest box numbers not occupied by a card still on the shelf — a box emptied by
 issuance and returns is reused, so labels stay few. Within a box, position 1 is the lowest number.
-A card leaving the shelf (issued, returned) frees its slot.
+A card leaving the shelf (issued, returned, and a defect: it leaves the shelf plan, D-BO-1) frees its slot;
+a defect card re-inspected OK comes back into the lowest free slot of a box in use (``first_free_slot``), so
+the slot a defect left is reused.
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ class Transition:
     mailed_on: date | None = None
     receipt_deadline: date | None = None
     leaves_shelf: bool = False
+    needs_slot: bool = False  # a defect card re-inspected OK goes back onto the shelf
 
 
 def receipt_deadline(mailed_on: date, days: int) -> date:
@@ -161,7 +164,9 @@ def plan_transition(
     if new is S.DEFECT:
         if reason not in set(DefectReason):
             raise StockRuleError("stock.rule.defect_reason")
-        return Transition(cur, new, reason=str(reason))
+        return Transition(cur, new, reason=str(reason), leaves_shelf=True)
+    if new is S.INSPECTED and cur is S.DEFECT:
+        return Transition(cur, new, needs_slot=True)
     if new is S.RETURNED:
         if reason not in set(ReturnReason):
             raise StockRuleError("stock.rule.return_reason")
@@ -212,6 +217,32 @@ def free_boxes(occupied: Iterable[int], count: int) -> list[int]:
             out.append(n)
         n += 1
     return out
+
+
+def first_free_slot(taken: Iterable[Slot], box_size: int) -> Slot:
+    """The lowest free (box, position) in the boxes in use, else position 1 of the lowest free box."""
+    used = set(taken)
+    for box in sorted({sl.box for sl in used}):
+        for pos in range(1, box_size + 1):
+            if (box, pos) not in used:
+                return Slot(box, pos)
+    return Slot(free_boxes({sl.box for sl in used}, 1)[0], 1)
+
+
+def notice_matches(scanned_notice: str, card_notice: str) -> Msg:
+    """The 交付通知書 check of D-BO-1: the notice scanned against the card it should go with."""
+    if scanned_notice == card_notice:
+        return Msg("stock.check.match", {"notice": scanned_notice})
+    return Msg("stock.check.mismatch", {"notice": scanned_notice, "card_notice": card_notice})
+
+
+def eligible(status: CardStatus | str, to: CardStatus | str) -> bool:
+    """Whether a card in ``status`` moves to ``to`` in a step over many cards (a range skips the others and
+    counts them). A defect is re-inspected one card at a time, never by a range."""
+    cur, new = CardStatus(status), CardStatus(to)
+    if new is S.INSPECTED and cur is S.DEFECT:
+        return False
+    return new in ALLOWED[cur]
 
 
 def boxes_needed(lot_sizes: Sequence[int], box_size: int) -> int:

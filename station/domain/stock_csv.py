@@ -79,8 +79,25 @@ COLUMN_KEY = {
     COL_BIRTH: "birth_date", COL_APP_DATE: "application_date", COL_NOTICE_TYPE: "notice_type",
     COL_RENEWAL: "renewal", COL_JUKI: "juki_card", COL_LOT: "delivery_lot",
 }
-# A file that carries the individual number is refused without reading that column (個人番号 is never read).
-FORBIDDEN_COLUMNS = ("個人番号", "マイナンバー")
+# A file that carries the individual number is refused without reading that column (個人番号 is never read):
+# by the column's name, normalised (NFKC, no spaces, case-folded: 「個人 番号」, 「My Number」 …), and by its
+# values — an extra column of 12-digit values that pass the individual number's check digit (issue 13, Low 10).
+FORBIDDEN_COLUMNS = ("個人番号", "マイナンバー", "mynumber", "individualnumber", "kojinbango", "kojinbangou")
+
+
+def normalised_name(header: str) -> str:
+    """A column name as compared with the forbidden ones: NFKC, every space removed, case-folded."""
+    return "".join(unicodedata.normalize("NFKC", header).split()).casefold()
+
+
+def is_individual_number(value: str) -> bool:
+    """Twelve digits whose last is the 個人番号's check digit (番号法施行令 8条: weights 2–7, 2–6 from the right)."""
+    if len(value) != 12 or not value.isdigit() or not value.isascii():
+        return False
+    body = value[:11]
+    total = sum(int(d) * (n + 1 if n <= 6 else n - 5) for n, d in enumerate(reversed(body), start=1))
+    r = total % 11
+    return int(value[11]) == (0 if r <= 1 else 11 - r)
 
 NOTICE_TYPE_TEXT = {NoticeType.NOTIFICATION_CARD: "通知カード", NoticeType.NUMBER_NOTICE: "個人番号通知書"}
 _NOTICE_TYPE_IN = {v: k for k, v in NOTICE_TYPE_TEXT.items()} | {k.value: k for k in NoticeType}
@@ -235,12 +252,21 @@ class StockFileError(ValueError):
 
 # --- encodings ---------------------------------------------------------------------------------------
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a BOM: most odd (or most even) bytes NUL — unlike one stray NUL in a text file."""
+    odd, even = head[1::2], head[0::2]
+    return bool(head) and (odd.count(0) > len(odd) // 2 or even.count(0) > len(even) // 2)
+
+
 def detect_encoding(data: bytes) -> str:
     """'utf-8-sig', 'utf-8' or 'cp932'; raises StockFileError for anything else (UTF-16, binary)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data[:4096]):
         raise StockFileError("stock.csv.encoding_unsupported")
+    nul = data.find(b"\x00")
+    if nul >= 0:  # a NUL in a text file: binary or damaged, not an encoding question
+        raise StockFileError("stock.csv.nul_byte", at=nul)
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -311,6 +337,11 @@ def normalize_kana_name(v: str) -> str:
 
 # --- parsing -----------------------------------------------------------------------------------------
 
+def _csv_problem(e: csv.Error) -> str:
+    """An over-long field is a problem row of its own words, anything else the csv module's own."""
+    return "stock.csv.field_too_long" if "field larger than field limit" in str(e) else "stock.csv.malformed"
+
+
 def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
     """Decode, read and validate the whole file. Never raises for bad content: see ``report.problems``.
 
@@ -325,7 +356,11 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
         return report
     text = data.decode(report.encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as e:  # a header field past the csv module's limit (131,072 characters) …
+        report.add(1, "", _csv_problem(e), error=str(e))
+        return report
     if header is None:
         report.add(1, "", "stock.csv.empty")
         return report
@@ -333,7 +368,7 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
     wanted = {unicodedata.normalize("NFKC", c): c for c in COLUMNS}
     index: dict[str, int] = {}
     for i, n in enumerate(names):
-        if any(f in n for f in FORBIDDEN_COLUMNS):
+        if any(f in normalised_name(n) for f in FORBIDDEN_COLUMNS):
             report.add(1, header[i].strip(), "stock.csv.individual_number")
             return report
         if n in wanted:
@@ -349,6 +384,8 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
 
     width = len(header)
     pick = operator.itemgetter(*(index[c] for c in COLUMNS))
+    extra = [i for i in range(width) if i not in index.values()]
+    twelve: dict[int, list[int]] = {i: [0, 0, 0] for i in extra}  # column → [non-empty, 12 digits, pass check]
     good_lots: set[str] = set()
     dates: dict[str, date] = {}  # parsed date texts (birth dates and application dates repeat a lot)
     seen_mfg: dict[str, int] = {}
@@ -365,6 +402,14 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
             if len(row) != width:
                 add(line, "", "stock.csv.width", n=len(row), width=width)
                 continue
+            for i in extra:
+                v = row[i].strip()
+                if v:
+                    t = twelve[i]
+                    t[0] += 1
+                    if len(v) == 12 and v.isdigit():
+                        t[1] += 1
+                        t[2] += is_individual_number(v)
             vals = tuple(map(str.strip, pick(row)))
             if "" in vals:
                 for col, v in zip(COLUMNS, vals, strict=True):
@@ -461,7 +506,12 @@ def parse_stock_csv(data: bytes, today: date | None = None) -> ImportReport:
             rows.append((mfg, notice, app_id, name, birth, appd, ntype, renewal, juki, lot))
             lines.append(line)
     except csv.Error as e:
-        add(reader.line_num, "", "stock.csv.malformed", error=str(e))
+        add(reader.line_num, "", _csv_problem(e), error=str(e))
+    for i, (filled, digits12, passing) in twelve.items():
+        if digits12 and passing == digits12 and digits12 * 2 >= filled:
+            add(1, header[i].strip(), "stock.csv.individual_number_values")
+            rows.clear()
+            lines.clear()
     if report.row_count == 0 and not report.problems:
         add(2, "", "stock.csv.no_rows")
     report.sort()

@@ -1,5 +1,8 @@
 """Users, logins, sessions and API tokens (issue 6, items 4–5).
 
+It is over 400 lines because users, sessions, tokens, the login limit, the demo-login guard (issue 13) and the
+lookups the web layer's scope checks make share one hasher, one lookup cache and one unit of work.
+
 - Passwords: argon2id (argon2-cffi's defaults), rehashed on login when the parameters change. An unknown
   name costs the same verification as a known one, so timing does not tell which names exist.
 - Sessions: server-side rows with an absolute expiry by the station clock; the cookie carries a random
@@ -58,7 +61,7 @@ from station.services.auth_views import (
     UserView,
 )
 from station.services.errors import Conflict, Invalid, NotFound
-from station.store import audit_repo, auth_repo
+from station.store import audit_repo, auth_repo, cases_repo
 from station.store.models_auth import ApiToken, AuthSession, User
 from station.store.uow import UnitOfWork
 
@@ -87,6 +90,7 @@ def cheap_hasher() -> PasswordHasher:
 
 
 DEMO_NAMES = frozenset(d[0] for d in DEMO_USERS)
+DEMO_PASSWORDS = {d[0]: d[3] for d in DEMO_USERS}
 __all__ = ["AUTH_CACHE_SECONDS", "DEMO_USERS", "AuditView", "AuthService", "Forbidden", "LoginResult", "MeView",
            "Principal", "TicketScope", "TokenView", "TooManyAttempts", "Unauthorized", "UserView", "cheap_hasher"]
 
@@ -112,6 +116,9 @@ class AuthService:
         self._logins: LoginCache[Principal] = LoginCache(
             enabled=auth_repo.is_pg(bind), marker=marker_beside(bind), ttl=AUTH_CACHE_SECONDS,
             max_entries=AUTH_CACHE_MAX, monotonic=lambda: _monotonic())
+        # Demo users log in only in simulator mode (set by `ensure_demo_users`, which only it calls).
+        self.demo_allowed = False
+        self._demo_hashes: dict[tuple[str, str], bool] = {}
 
     # --- the lookup cache (station.services.auth_cache) ------------------------------------------
     def _cached(self, key: str) -> Principal | None:
@@ -152,16 +159,33 @@ class AuthService:
             raise NotFound("auth.no_counter", params={"counter": counter_id})
         return r
 
-    def _check_password(self, password: str) -> None:
+    def _check_password(self, password: str, *, demo: bool = False) -> None:
         if len(password or "") < MIN_PASSWORD:
             raise Invalid("auth.password_short", params={"n": MIN_PASSWORD})
+        if not demo and password in DEMO_PASSWORDS.values():
+            raise Invalid("security.password_is_demo")
+
+    def _has_demo_password(self, name: str, password_hash: str) -> bool:
+        """Whether this user still has the documented demo password (remembered per hash: checked once)."""
+        if name not in DEMO_PASSWORDS:
+            return False
+        key = (name, password_hash)
+        found = self._demo_hashes.get(key)
+        if found is None:
+            try:
+                found = PasswordHasher().verify(password_hash, DEMO_PASSWORDS[name])
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                found = False
+            self._demo_hashes[key] = found
+        return found
 
     # --- users -----------------------------------------------------------------------------------
     def add_user(self, name: str, role: str, password: str, counter_id: int | None = None,
-                 actor: Actor | None = None, *, hasher: PasswordHasher | None = None) -> UserView:
+                 actor: Actor | None = None, *, hasher: PasswordHasher | None = None,
+                 demo: bool = False) -> UserView:
         self._check_name(name)
         r = self._check_role_counter(role, counter_id)
-        self._check_password(password)
+        self._check_password(password, demo=demo)
         pw_hash = (hasher or self.hasher).hash(password)
         now = self.clock.now()
         with self.uow.change() as ch:
@@ -195,7 +219,9 @@ class AuthService:
                         created_at=u.created_at)
 
     def ensure_demo_users(self) -> list[str]:
-        """Simulator mode: create the demo users that do not exist yet (names returned)."""
+        """Simulator mode: create the demo users that do not exist yet (names returned); their logins work
+        from now on in this process only."""
+        self.demo_allowed = True
         with self.sessions() as s:
             existing = auth_repo.user_names(s)
         made = []
@@ -204,7 +230,8 @@ class AuthService:
                 continue
             try:
                 # public passwords: hashed cheaply, so a simulated office starts in a blink
-                self.add_user(name, role.value, password, counter, Actor("simulator"), hasher=cheap_hasher())
+                self.add_user(name, role.value, password, counter, Actor("simulator"), hasher=cheap_hasher(),
+                              demo=True)
                 made.append(name)
             except (Conflict, IntegrityError):  # another daemon of the simulated office made it first
                 pass
@@ -301,6 +328,11 @@ class AuthService:
                 ch.audit(now, Actor(shown, client), "auth.login_failed", shown, f"reason={reason}")
             raise Unauthorized("auth.wrong_login")
         assert user is not None
+        if not self.demo_allowed and DEMO_PASSWORDS.get(user.name) == password:
+            # A data dir once run with --simulate: its documented demo logins never work for real (issue 13).
+            with self.uow.change() as ch:
+                ch.audit(now, Actor(shown, client), "auth.login_refused", shown, "reason=demo_user")
+            raise Forbidden("security.demo_users_refused")
         role = roles.Role(user.role)
         bound = user.counter_id if user.counter_id is not None else counter_id
         if roles.needs_counter(role):
@@ -344,6 +376,8 @@ class AuthService:
             sess, user = row
             if sess.expires_at <= now or not user.active:
                 return None
+            if not self.demo_allowed and self._has_demo_password(user.name, user.password_hash):
+                return None  # a session opened with a demo login in simulator mode ends with it
             p = Principal(name=user.name, role=user.role, counter_id=sess.counter_id, via="session",
                           csrf_token=sess.csrf_token, expires_at=sess.expires_at)
         self._remember(key, p)
@@ -365,6 +399,19 @@ class AuthService:
         with self.sessions() as s:
             row = auth_repo.ticket_scope(s, ticket_id)
         return TicketScope(*row) if row else None
+
+    def case_scope(self, case_id: int) -> tuple[bool, int | None]:
+        """(the case exists, its counter): for the web layer's case scope check; nothing personal."""
+        if not 0 < case_id < 2**31:
+            return (False, None)
+        with self.sessions() as s:
+            return cases_repo.counter_of(s, case_id)
+
+    def record_read(self, actor: Actor, what: str, target: str) -> None:
+        """A read of personal data (a case, a card, phone slips, a handover): who, which, when — never the
+        data itself (issue 13, Medium 3). Its own small transaction: the read itself changes nothing."""
+        with self.uow.change() as ch:
+            ch.audit(self.clock.now(), actor, f"personal.read.{what}", target)
 
     # --- audit log -------------------------------------------------------------------------------
     def audit_entries(self, day: date | None = None, actor: str | None = None, action: str | None = None,

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from station.domain.calendar import TOKYO, business_date, dispenser_decision, hours_on
+from station.messages import text
 from station.services.errors import Conflict, Invalid
 from station.services.reservation_views import HourlyView, PublicCategoryView, PublicStatusView, WatchView
 from station.store import reservations_repo as repo
@@ -119,7 +120,7 @@ class Congestion:
             out.append(PublicCategoryView(
                 code=cat.code, name_ja=cat.name_ja, name_en=cat.name_en, waiting=waiting,
                 now_calling=calling.get(cat.code), estimated_wait_min=est, accepting=decision.accepts,
-                accepting_until=decision.closes_at, message_ja=decision.message_ja,
+                accepting_until=decision.closes_at, message_ja=text(decision.reason, "ja"),
                 typical_by_hour=[HourlyView(hour=h, typical_wait_min=m)
                                  for h, m in sorted(history.get(cat.code, {}).items())],
             ))

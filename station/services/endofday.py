@@ -15,6 +15,7 @@ every write commits through the unit of work with its audit entry.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ from station.services.errors import Conflict, Invalid
 from station.store import phone_repo, stock_repo
 from station.store import reports_repo as repo
 from station.store.models_backoffice import BackofficeDay
-from station.store.uow import UnitOfWork
+from station.store.uow import Change, UnitOfWork
 
 # The order of the checklist (D-BO-6); kinds not listed follow alphabetically.
 KIND_ORDER = ("notice", "notification_card", "loss_report", "check_sheet", "receipt_copy", "juki_card",
@@ -50,6 +51,8 @@ class EndOfDayService:
         self.cases = cases
         self.phone = phone
         self.uow = uow or UnitOfWork(sessions, EventBus())  # no events of its own
+        # Whether city staff confirmed the day's papers (services/followup.py; wired in station/app.py).
+        self.has_receipt: Callable[[date], bool] | None = None
 
     def today(self) -> date:
         return business_date(self.clock.now())
@@ -116,6 +119,9 @@ class EndOfDayService:
             raise Invalid("reports.day_in_future")
         if self.day_status(day) is not None:
             raise Conflict("reports.day_closed", params={"day": day})
+        if (self.settings.backoffice.require_staff_receipt and self.has_receipt is not None
+                and not self.has_receipt(day)):
+            raise Conflict("followup.receipt_missing", params={"day": day.isoformat()})
         check = self.checklist(day)
         counts = {c["kind"]: c["count"] for c in check["counts"]}
         purged = self._purge_day(day, actor, include_open=False)
@@ -123,6 +129,7 @@ class EndOfDayService:
         with self.uow.change() as ch:
             if repo.closed_day(ch.session, day) is not None:  # another counter closed it meanwhile
                 raise Conflict("reports.day_closed", params={"day": day})
+            purged["cards"] += self._purge_returned(ch, now, actor)
             repo.add_closed_day(ch.session, BackofficeDay(
                 business_date=day, closed_at=now, closed_by=actor.name,
                 collected=json.dumps(counts, ensure_ascii=False), purged_cases=purged["cases"],
@@ -145,8 +152,18 @@ class EndOfDayService:
             n_calls = self.phone.purge_day_in(ch.session, day, now, include_escalated=include_open)
             n_cards = self._purge_cards(ch.session, notices, now)
             if n_calls or n_cards:
+                ch.erased()
                 ch.audit(now, actor, "personal.purge", f"day:{day.isoformat()}", f"calls={n_calls} cards={n_cards}")
         return {"cases": n_cases, "calls": n_calls, "cards": n_cards}
+
+    def _purge_returned(self, ch: Change, now: datetime, actor: Actor) -> int:
+        """Cards that left the stock (returned) keep the holder's data only for `[backoffice] retention_days`
+        after they left (issue 13, Low 14): every close and every purge empties the older ones."""
+        n = stock_repo.purge_returned(ch.session, now - timedelta(days=self.settings.backoffice.retention_days), now)
+        if n:
+            ch.erased()
+            ch.audit(now, actor, "personal.purge", "returned_cards", f"cards={n}")
+        return n
 
     @staticmethod
     def _purge_cards(s: Session, notices: list[str], now: datetime) -> int:
@@ -189,6 +206,7 @@ class EndOfDayService:
                     refused.append({"date": day.isoformat(), "cases": still, "reason_ja": ja, "reason_en": en})
         now = self.clock.now()
         with self.uow.change() as ch:
+            totals["cards"] += self._purge_returned(ch, now, actor)
             ch.audit(now, actor, "purge", f"older_than:{days_old}",
                      f"days={len(days)} cases={totals['cases']} calls={totals['calls']} cards={totals['cards']} "
                      f"refused={len(refused)} forced={'yes' if force else 'no'}"

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
@@ -27,6 +27,7 @@ from station.domain.calendar import business_date
 from station.events import EventBus
 from station.messages import both
 from station.procedures_catalog import Catalog, Coded, ProcedureDef
+from station.services import privacy
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid
 from station.store import phone_repo as repo
@@ -62,6 +63,11 @@ class PhoneCallView(BaseModel):
     caller_phone: str | None
     purged: bool
     outside_hours: bool = Field(False, description="received outside the phone desk's hours (D-CAL-3)")
+
+    @field_serializer("content", "response", "caller_name", "caller_phone")
+    def _personal(self, v: str | None) -> str | None:
+        """What the caller said and who they are: blank for a reader without PERSONAL_DATA (services/privacy)."""
+        return None if privacy.hidden() else v
 
 
 class DeskView(BaseModel):

@@ -456,7 +456,8 @@ class QueueService:
             now=self.clock.now().isoformat(),
         )
 
-    def list(self, state: str | None = None, day: date | None = None, limit: int = 500) -> list[TicketView]:
+    def list(self, state: str | None = None, day: date | None = None, limit: int = 500,
+             offset: int = 0) -> list[TicketView]:
         now = self.clock.now()
         if state:
             try:
@@ -464,7 +465,7 @@ class QueueService:
             except ValueError as e:
                 raise Invalid("queue.unknown_state", params={"state": state}) from e
         with self.reads() as s:
-            return self._views(s, repo.of_day(s, day or business_date(now), state, limit), now)
+            return self._views(s, repo.of_day(s, day or business_date(now), state, limit, offset), now)
 
     def categories_status(self) -> list[CategoryStatus]:
         now = self.clock.now()

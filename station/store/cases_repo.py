@@ -90,11 +90,11 @@ def active_for_counter(s: Session, counter_id: int) -> Case | None:
                      .order_by(Case.id.desc())).first()
 
 
-def for_day(s: Session, day: date, counter_id: int | None, limit: int) -> list[Case]:
+def for_day(s: Session, day: date, counter_id: int | None, limit: int, offset: int = 0) -> list[Case]:
     stmt = select(Case).where(Case.business_date == day)
     if counter_id is not None:
         stmt = stmt.where(Case.counter_id == counter_id)
-    return list(s.scalars(stmt.order_by(Case.id.desc()).limit(limit)))
+    return list(s.scalars(stmt.order_by(Case.id.desc()).offset(offset).limit(limit)))
 
 
 def awaiting_staff_ids(s: Session) -> list[int]:

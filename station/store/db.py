@@ -37,12 +37,45 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def private_file(db_path: Path) -> None:
+    """The data directory 0700 and the database file 0600, created so before SQLite opens it: SQLite makes
+    its -wal and -shm files with the database file's permissions, so they are private too. Another account
+    on the counter PC reads nothing (issue 13, Low 11)."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(db_path.parent, 0o700)
+        if not db_path.exists():
+            os.close(os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for p in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
+            if p.exists():
+                os.chmod(p, 0o600)
+    except PermissionError:  # a directory the office set up on purpose (another owner): leave it as it is
+        pass
+
+
+def scrub_deleted(engine: Engine) -> None:
+    """After a purge: no purged byte stays readable in the database's files.
+
+    SQLite: `secure_delete` (set on every connection) zeroes what a purge overwrote inside the pages; the
+    checkpoint moves the new pages into the database file and truncates the WAL, which still held the old
+    page images (the kana name, the birth date, a handover note) until then. PostgreSQL keeps old row
+    versions until VACUUM reuses their space and its own WAL until recycled; the office's database server
+    is the city's to run (encrypted storage, WAL retention) — see the README's security section."""
+    if not is_sqlite(engine):
+        return
+    raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # type: ignore[union-attr]
+    finally:
+        raw.close()
+
+
 def make_engine(url: str, **kw: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         db_path = make_url(url).database
         if db_path and db_path != ":memory:":
-            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(db_path))
         # Enough connections for every web worker thread (anyio's 40) and the devices: a thread waiting
         # for the writer lock holds its connection meanwhile.
         kw.setdefault("pool_size", 20)
@@ -54,6 +87,8 @@ def make_engine(url: str, **kw: Any) -> Engine:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            # Deleted and overwritten content is zeroed in the pages, not left in free space (issue 13).
+            cur.execute("PRAGMA secure_delete=ON")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")

@@ -59,6 +59,8 @@ class Card(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("stock_import_batches.id"), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     personal_purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # What the back office wrote on the notice (D-BO-3: reissue notes …); numbers and words, no personal data.
+    notice_note: Mapped[str | None] = mapped_column(String(200))
 
 
 class CardEvent(Base):

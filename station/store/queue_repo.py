@@ -246,11 +246,11 @@ def by_token(s: Session, token: str) -> Ticket | None:
     return s.scalars(select(Ticket).where(Ticket.token == token)).first()
 
 
-def of_day(s: Session, day: date, state: str | None, limit: int) -> list[Ticket]:
+def of_day(s: Session, day: date, state: str | None, limit: int, offset: int = 0) -> list[Ticket]:
     stmt = select(Ticket).where(Ticket.business_date == day)
     if state:
         stmt = stmt.where(Ticket.state == state)
-    return list(s.scalars(stmt.order_by(Ticket.issued_at, Ticket.id).limit(limit)))
+    return list(s.scalars(stmt.order_by(Ticket.issued_at, Ticket.id).offset(offset).limit(limit)))
 
 
 def waiting_by_category(s: Session, day: date) -> tuple[dict[str, int], dict[str, datetime]]:

@@ -185,6 +185,18 @@ def purge_issued(s: Session, notices: list[str], now: datetime) -> int:
     return n
 
 
+def purge_returned(s: Session, returned_before: datetime, now: datetime) -> int:
+    """Empty the holder's name and birth date on cards that left the stock (returned to J-LIS — after a
+    defect, a passed deadline or a cancellation) before `returned_before` (issue 13, Low 14). A returned
+    card is never handed over, so nothing needs them any more; a defect card still in stock keeps them
+    until it leaves."""
+    res = s.execute(update(Card).where(Card.status == "returned", Card.personal_purged_at.is_(None),
+                                       Card.updated_at <= returned_before)
+                    .values(name_kana=None, birth_date=None, personal_purged_at=now)
+                    .execution_options(synchronize_session=False))
+    return int(res.rowcount or 0)
+
+
 # --- shelving and deadlines -------------------------------------------------------------------------
 def boxes(s: Session) -> list[tuple[int, int, str, str, str]]:
     """(box, count, lowest and highest manufacturing number, lot) of every box in use."""
@@ -203,15 +215,77 @@ def box_slots(s: Session, box: int) -> list[tuple[int, str, str, str]]:
     ).all()]
 
 
-def deadline_before(s: Session, statuses: Iterable[str], day: date) -> list[Card]:
+def deadline_before(s: Session, statuses: Iterable[str], day: date, offset: int = 0,
+                    limit: int | None = None) -> list[Card]:
     return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)), Card.receipt_deadline < day)
-                          .order_by(Card.receipt_deadline, Card.manufacturing_no)))
+                          .order_by(Card.receipt_deadline, Card.manufacturing_no).offset(offset).limit(limit)))
 
 
-def mailed_on(s: Session, day: date) -> list[Card]:
-    return list(s.scalars(select(Card).where(Card.mailed_on == day).order_by(Card.manufacturing_no)))
+def mailed_on(s: Session, day: date, offset: int = 0, limit: int | None = None) -> list[Card]:
+    return list(s.scalars(select(Card).where(Card.mailed_on == day).order_by(Card.manufacturing_no)
+                          .offset(offset).limit(limit)))
 
 
-def applied_by(s: Session, statuses: Iterable[str], cutoff: date) -> list[Card]:
+def applied_by(s: Session, statuses: Iterable[str], cutoff: date, offset: int = 0,
+               limit: int | None = None) -> list[Card]:
+    """Pages (offset, limit): a large stock never answers in one piece (issue 13, Medium 7)."""
     return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)), Card.application_date <= cutoff)
-                          .order_by(Card.application_date, Card.manufacturing_no)))
+                          .order_by(Card.application_date, Card.manufacturing_no).offset(offset).limit(limit)))
+
+
+# --- the back office by scan (issue 14) -------------------------------------------------------------
+def taken_slots(s: Session) -> list[Slot]:
+    """Every (box, position) held by a card on the shelf."""
+    return [Slot(b, p) for b, p in s.execute(select(Card.box, Card.position).where(Card.box.is_not(None)))]
+
+
+def in_box(s: Session, box: int, lock: bool = False) -> list[Card]:
+    stmt = select(Card).where(Card.box == box).order_by(Card.position)
+    return list(s.scalars(_locked(s, stmt, lock)))
+
+
+def page(s: Session, where: Sequence[Any], order: Sequence[Any], offset: int, limit: int) -> tuple[list[Card], int]:
+    """One page of cards matching `where`, and how many match in all."""
+    total = int(s.scalar(select(func.count()).select_from(Card).where(*where)) or 0)
+    rows = list(s.scalars(select(Card).where(*where).order_by(*order).offset(offset).limit(limit)))
+    return rows, total
+
+
+def overdue_filter(statuses: Iterable[str], day: date) -> tuple[list[Any], list[Any]]:
+    return ([Card.status.in_(list(statuses)), Card.receipt_deadline < day],
+            [Card.receipt_deadline, Card.manufacturing_no])
+
+
+def stale_filter(statuses: Iterable[str], cutoff: date) -> tuple[list[Any], list[Any]]:
+    return ([Card.status.in_(list(statuses)), Card.application_date <= cutoff],
+            [Card.application_date, Card.manufacturing_no])
+
+
+def status_filter(status: str) -> tuple[list[Any], list[Any]]:
+    return [Card.status == status], [Card.manufacturing_no]
+
+
+def status_counts(s: Session) -> dict[str, int]:
+    return {st: int(n) for st, n in s.execute(select(Card.status, func.count()).group_by(Card.status))}
+
+
+def has_any_batch(s: Session) -> bool:
+    return s.scalar(select(func.count()).select_from(StockImportBatch)) != 0
+
+
+def of_batch(s: Session, batch_id: int) -> list[Card]:
+    return list(s.scalars(select(Card).where(Card.batch_id == batch_id).order_by(Card.manufacturing_no)))
+
+
+def awaiting(s: Session, statuses: Iterable[str], limit: int) -> list[Card]:
+    """Cards waiting for their holder, soonest deadline first (the counter's notice list)."""
+    return list(s.scalars(select(Card).where(Card.status.in_(list(statuses)))
+                          .order_by(Card.receipt_deadline, Card.manufacturing_no).limit(limit)))
+
+
+def issued_between(s: Session, start: datetime, end: datetime) -> list[tuple[Card, datetime]]:
+    """Cards handed over in [start, end), with when (from their lifecycle events)."""
+    rows = s.execute(select(Card, CardEvent.at).join(CardEvent, CardEvent.card_id == Card.id)
+                     .where(CardEvent.to_status == CardStatus.ISSUED.value, CardEvent.at >= start,
+                            CardEvent.at < end).order_by(CardEvent.at))
+    return [(c, at) for c, at in rows]

@@ -32,6 +32,7 @@ class Change:
     session: Session
     events: list[Event] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    erased_personal: bool = False
 
     def publish(self, *events: Event) -> None:
         """Announce these events if, and only if, the change commits."""
@@ -41,6 +42,11 @@ class Change:
               ticket_id: int | None = None) -> None:
         """Record who did what in the same transaction as the change."""
         audit_repo.record(self.session, at, actor, action, target, detail, ticket_id)
+
+    def erased(self) -> None:
+        """This change purges personal data: after the commit the database files are scrubbed of it
+        (station/store/db.py `scrub_deleted`), so nothing purged stays readable in the WAL (issue 13)."""
+        self.erased_personal = True
 
     def then(self, fn: Callable[[], None]) -> None:
         """Run `fn` after the commit (printing a slip, waking a device): never for a rolled-back change."""
@@ -68,5 +74,9 @@ class UnitOfWork:
         else:
             for event in ch.events:
                 self.bus.publish(event)
+        if ch.erased_personal:
+            from station.store.db import scrub_deleted  # db imports the models, which come back here
+
+            scrub_deleted(self.sessions.kw["bind"])
         for fn in ch.after_commit:
             fn()

@@ -265,10 +265,10 @@ def test_handover_taken_and_closed_purges(daemon: Daemon, stock: list[Any], user
     expect(row).to_contain_text("強い苦情")
     row.locator('[data-act="take"]').click()
     expect(row).to_have_attribute("data-state", "taken")
-    row.locator('[data-act="close"]').click()  # closing deletes personal data: the first click asks
-    expect(staff.locator("#s-toast")).to_contain_text("もう一度押すと完了します")
+    row.locator('[data-act="close"]').click()  # closing deletes personal data: it asks first, with the outcome
+    expect(staff.locator("#close-confirm")).to_be_visible()
     assert db_purged(daemon, case_id) is False
-    row.locator('[data-act="close"]').click()
+    staff.locator("#close-confirm").click()  # closing asks once, with the outcome (issue 14)
     expect(staff.locator('#handovers tr:has-text("強い苦情")')).to_have_count(0)
     expect(staff.locator("#s-toast")).to_contain_text("個人情報を削除しました")
     db = sqlite3.connect(f"file:{daemon.data_dir / 'station.db'}?mode=ro", uri=True)

@@ -131,6 +131,7 @@ def test_end_of_day_handover_purges_personal_data(any_station: Station) -> None:
     whole = dump(st)
     assert SECRET in whole and CARDS[0].name_kana in whole and CARDS[0].birth_date.isoformat() in whole  # type: ignore[operator, union-attr]
 
+    st.followup.receive(DAY, {c["kind"]: c["count"] for c in check["counts"]}, "", CLERK)  # staff receipt (issue 14)
     closed = st.end_of_day.close_day(DAY, CLERK)
     assert closed["closed_by"] == CLERK.name and closed["collected"]["notice"] == 1
     assert closed["purged_cards"] == 1 and closed["purged_calls"] == 7  # the escalated three went at handover close

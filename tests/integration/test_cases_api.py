@@ -109,6 +109,10 @@ def test_openapi_documents_the_routes(client: TestClient) -> None:
 def test_case_pages_render(client: TestClient, station: Station) -> None:
     t = client.post("/api/tickets", json={"category": "B"}).json()
     client.post("/api/counters/1/call-next")
+    # a GET never writes (issue 13): the page opens the case with the POST its script makes
+    r = client.get("/counter/1/case", follow_redirects=False)
+    assert r.status_code == 200 and 'id="case-open"' in r.text and station.cases.list() == []
+    client.post("/api/cases", json={"counter_id": 1, "ticket_id": t["id"]})
     r = client.get("/counter/1/case", follow_redirects=False)
     assert r.status_code == 303
     page = client.get(r.headers["location"])

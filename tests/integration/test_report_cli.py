@@ -47,6 +47,7 @@ def _write_days(tmp_path: Path, database_url: str) -> tuple[dt.date, dt.date]:
                         caller_phone="090-9999-0000")
         clock.set(dt.datetime.combine(closed, dt.time(10, 0), TOKYO))
         st.phone.record(6, CLERK, content="公金口座ヒミツ3")
+        st.followup.receive(closed, {}, "", CLERK)  # city staff's receipt first (issue 14)
         st.end_of_day.close_day(closed, CLERK)
         st.phone.record(6, CLERK, content="引渡し後の電話ヒミツ4")  # after the close: purged by retention
     finally:
@@ -149,6 +150,9 @@ def test_reports_and_end_of_day_api(station: Station) -> None:
     page = c.get("/end-of-day", params={"date": d})
     assert page.status_code == 200 and "回収書類引渡しチェックリスト" in page.text and "交付通知書" in page.text
     assert c.post("/api/end-of-day/close", json={"date": "2030-01-01"}).status_code == 422
+    assert c.post("/api/end-of-day/close", json={"date": d}).status_code == 409  # no staff receipt yet (issue 14)
+    counts = {k["kind"]: k["count"] for k in eod["counts"]}
+    assert c.post("/api/followup/receipt", json={"date": d, "received": counts}).status_code == 200
     closed = c.post("/api/end-of-day/close", json={"date": d})
     assert closed.status_code == 200 and closed.json()["purged_cards"] == 1
     assert c.post("/api/end-of-day/close", json={"date": d}).status_code == 409

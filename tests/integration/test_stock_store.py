@@ -155,7 +155,7 @@ def test_defect_and_return_reasons(any_station: Station) -> None:
     with pytest.raises(Conflict, match="不良の理由"):
         any_station.stock.transition(a, "defect", CLERK)
     d = any_station.stock.transition(a, "defect", CLERK, reason="photo")
-    assert d.defect_reason == "photo" and d.box == 1
+    assert d.defect_reason == "photo" and d.box is None  # a defect leaves the shelf plan (issue 14)
     r = any_station.stock.transition(a, "returned", CLERK, reason="defect")
     assert (r.status, r.return_reason, r.box) == ("returned", "defect", None)
     with pytest.raises(Conflict, match="移行先の状態が不明"):

@@ -35,7 +35,7 @@ def test_every_pair_is_allowed_or_refused_with_a_reason(cur: S, to: S) -> None:
     if (cur, to) in LEGAL:
         t = r.plan_transition(cur, to, today=TODAY, **_kw(cur, to))  # type: ignore[arg-type]
         assert (t.from_status, t.to_status) == (cur, to)
-        assert t.leaves_shelf == (to in (S.ISSUED, S.RETURNED))
+        assert t.leaves_shelf == (to in (S.ISSUED, S.RETURNED, S.DEFECT))  # a defect leaves the plan (issue 14)
     else:
         with pytest.raises(r.StockRuleError) as e:
             r.plan_transition(cur, to, today=TODAY, **_kw(cur, to))  # type: ignore[arg-type]
@@ -115,3 +115,19 @@ def test_deadline_and_stale_predicates() -> None:
     assert r.is_stale_application(S.INSPECTED, date(2026, 10, 31), TODAY, 30)
     assert not r.is_stale_application(S.INSPECTED, date(2026, 11, 1), TODAY, 30)
     assert not r.is_stale_application(S.MAILED, date(2026, 1, 1), TODAY, 30)
+
+
+def test_a_defect_slot_is_reused_and_ranges_skip_defects() -> None:
+    taken = [r.Slot(1, 1), r.Slot(1, 2), r.Slot(1, 4), r.Slot(2, 1)]
+    assert r.first_free_slot(taken, 4) == r.Slot(1, 3)
+    assert r.first_free_slot([r.Slot(1, p) for p in (1, 2)], 2) == r.Slot(2, 1)
+    assert r.first_free_slot([], 100) == r.Slot(1, 1)
+    assert r.plan_transition(S.DEFECT, S.INSPECTED, today=TODAY).needs_slot
+    assert not r.eligible(S.DEFECT, S.INSPECTED) and r.eligible(S.RECEIVED, S.INSPECTED)
+    assert not r.eligible(S.MAILED, S.INSPECTED)
+
+
+def test_the_notice_check_says_match_or_mismatch() -> None:
+    assert r.notice_matches("ABC-123456", "ABC-123456").code == "stock.check.match"
+    bad = r.notice_matches("ABC-123456", "ABC-654321")
+    assert bad.code == "stock.check.mismatch" and bad.params["card_notice"] == "ABC-654321"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from station.services.admin_views import AdminConfigView, CalendarDayView
-from web.deps import ActorDep, StationDep
+from web.deps import ActorDep, CounterNo, StationDep
 from web.routers.tickets import ERRORS
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -50,7 +50,7 @@ def clear_calendar_day(day: date, station: StationDep, actor: ActorDep) -> Respo
 
 
 @router.put("/counters/{counter_id}", response_model=AdminConfigView, responses=ERRORS)
-def set_counter_categories(counter_id: int, body: CounterCategoriesIn, station: StationDep,
+def set_counter_categories(counter_id: CounterNo, body: CounterCategoriesIn, station: StationDep,
                            actor: ActorDep) -> AdminConfigView:
     """Which categories the counter calls from (takes effect at its next call)."""
     station.admin.set_counter_categories(counter_id, body.categories, actor)

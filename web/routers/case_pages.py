@@ -7,33 +7,35 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from web.deps import ActorDep, DbId, StationDep
+from web.deps import CounterNo, DbId, StationDep
 from web.routers.pages import counters_public, not_found, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/counter/{counter_id}/case")
-def open_case_page(counter_id: int, request: Request, station: StationDep, actor: ActorDep) -> Response:
+def open_case_page(counter_id: CounterNo, request: Request, station: StationDep) -> Response:
     """The case of this counter's called visitor (Alt+C): that ticket's open case, or a new one for it — never
-    another visitor's case. With nobody called: this counter's unfinished case, or a new walk-up case (and a
-    new one whenever a procedure is asked for). Other open cases of the counter are listed on the page."""
-    if station.settings.counter(counter_id) is None:
+    another visitor's case (issue 12). With nobody called: this counter's unfinished case, or a new walk-up case
+    (a new one whenever a procedure is asked for). A GET never writes (issue 13): opening, and starting the
+    visitor's service with it, is the POST /api/cases that the small page's script sends."""
+    counter = station.settings.counter(counter_id)
+    if counter is None:
         return not_found(request, station, "not_found_title")
-    ticket = station.queue.current_ticket(counter_id)
-    procedure = request.query_params.get("procedure") or None
-    view = None
-    if ticket is None and procedure is None:
-        view = station.cases.active_for_counter(counter_id)
-    if view is None:
-        view = station.cases.open(counter_id, actor, procedure, ticket.id if ticket else None)
     lang = request.query_params.get("lang")  # an explicit ?lang= survives the hop (the cookie is set on arrival)
     keep = f"?lang={lang}" if lang in ("ja", "en") else ""
-    return RedirectResponse(f"/counter/{counter_id}/case/{view.id}{keep}", status_code=303)
+    ticket = station.queue.current_ticket(counter_id)
+    procedure = (request.query_params.get("procedure") or "")[:32] or None
+    if ticket is None and procedure is None:
+        view = station.cases.active_for_counter(counter_id)
+        if view is not None:
+            return RedirectResponse(f"/counter/{counter_id}/case/{view.id}{keep}", status_code=303)
+    return render(request, station, "case_open.html", counter=counter, ticket_id=ticket.id if ticket else None,
+                  procedure=procedure, keep=keep)
 
 
 @router.get("/counter/{counter_id}/case/{case_id}", response_class=HTMLResponse)
-def case_page(counter_id: int, case_id: DbId, request: Request, station: StationDep) -> HTMLResponse:
+def case_page(counter_id: CounterNo, case_id: DbId, request: Request, station: StationDep) -> HTMLResponse:
     counter = station.settings.counter(counter_id)
     if counter is None or not station.cases.exists(case_id):  # the shell only; case.js fetches the case
         return not_found(request, station, "not_found_title")

@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
 from station.domain.calendar import business_date
 from station.services.cases import CaseView, HandoverView, presented_from
-from web.deps import ActorDep, DbId, StationDep
+from web.deps import DAY_MAX, DAY_MIN, ActorDep, DbId, StationDep
+from web.paging import PageDep
 from web.schemas import ErrorOut
+from web.security import ListCounterDep
 
 router = APIRouter(tags=["cases"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 409: {"model": ErrorOut},
@@ -26,8 +28,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 409: {"mode
 
 # --- request bodies (the answers are the service's own views: CaseView, HandoverView) -------------------
 class OpenIn(BaseModel):
-    counter_id: int | None = Field(None, description="the counter (null: a walk-up handled away from a counter)")
-    ticket_id: int | None = None
+    counter_id: int | None = Field(None, ge=1, le=999,
+                                   description="the counter (null: a walk-up handled away from a counter)")
+    ticket_id: int | None = Field(None, ge=1, le=2**31 - 1)
     procedure: str | None = Field(None, description="catalog code; default: by the ticket's category")
 
 
@@ -92,7 +95,7 @@ class SlipOut(BaseModel):
 
 
 class PurgeIn(BaseModel):
-    day: date
+    day: date = Field(ge=DAY_MIN, le=DAY_MAX)
 
 
 # --- catalog, lists, counts ------------------------------------------------------------------------------
@@ -103,13 +106,13 @@ def catalog(station: StationDep) -> dict[str, Any]:
 
 
 @router.get("/api/cases/counts")
-def counts(station: StationDep, day: date | None = Query(None)) -> dict[str, Any]:
+def counts(station: StationDep, day: date | None = Query(None, ge=DAY_MIN, le=DAY_MAX)) -> dict[str, Any]:
     """Per-day counts of every kind of handling (D-ALL-1), for the reports."""
     return station.cases.counts_for(day or business_date(station.clock.now()))
 
 
 @router.get("/api/cases/collected")
-def collected(station: StationDep, day: date | None = Query(None)) -> list[dict[str, Any]]:
+def collected(station: StationDep, day: date | None = Query(None, ge=DAY_MIN, le=DAY_MAX)) -> list[dict[str, Any]]:
     """What was collected per case on a day, for the end-of-day handover to city staff (D-BO-6)."""
     return station.cases.collected_for(day or business_date(station.clock.now()))
 
@@ -127,9 +130,13 @@ def purge_day(body: PurgeIn, station: StationDep, actor: ActorDep) -> dict[str, 
 
 
 @router.get("/api/cases", response_model=list[CaseView], responses=ERRORS)
-def list_cases(station: StationDep, day: date | None = Query(None),
+def list_cases(station: StationDep, limited_to: ListCounterDep, page: PageDep, request: Request,
+               response: Response, day: date | None = Query(None, ge=DAY_MIN, le=DAY_MAX),
                counter_id: int | None = Query(None, ge=1, le=999)) -> list[CaseView]:
-    return station.cases.list(day, counter_id)
+    """A day's cases: a clerk's own counter's only (web/security.py list scope); personal fields blanked
+    for a reader without the personal-data permission (the view does that)."""
+    counter = limited_to if limited_to is not None else counter_id
+    return page.fetch(lambda o, n: station.cases.list(day, counter, n, o), request, response)
 
 
 @router.post("/api/cases", status_code=status.HTTP_201_CREATED, response_model=CaseView, responses=ERRORS)

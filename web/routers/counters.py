@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from station.domain.queue import CounterState
 from station.services.queue_views import CategoryStatus, CounterView, NextVisitor, TicketView
-from web.deps import ActorDep, StationDep
+from web.deps import ActorDep, CounterNo, StationDep
 from web.routers.tickets import ERRORS
 
 router = APIRouter(prefix="/api", tags=["counters"])
@@ -24,14 +24,14 @@ def list_counters(station: StationDep) -> list[CounterView]:
 
 
 @router.get("/counters/{counter_id}", response_model=CounterView, responses=ERRORS)
-def get_counter(counter_id: int, station: StationDep) -> CounterView:
+def get_counter(counter_id: CounterNo, station: StationDep) -> CounterView:
     """One counter; 404 for a counter the office does not have."""
     return station.queue.counter(counter_id)
 
 
 @router.post("/counters/{counter_id}/call-next", response_model=TicketView,
              responses={**ERRORS, 204: {"description": "nobody is waiting for this counter"}})
-def call_next(counter_id: int, station: StationDep, actor: ActorDep) -> TicketView | Response:
+def call_next(counter_id: CounterNo, station: StationDep, actor: ActorDep) -> TicketView | Response:
     """Call the oldest waiting visitor this counter serves: exactly once across every counter."""
     view = station.queue.call_next(counter_id, actor)
     if view is None:
@@ -40,14 +40,14 @@ def call_next(counter_id: int, station: StationDep, actor: ActorDep) -> TicketVi
 
 
 @router.post("/counters/{counter_id}/next-visitor", response_model=NextVisitor, responses=ERRORS)
-def next_visitor(counter_id: int, station: StationDep, actor: ActorDep) -> NextVisitor:
+def next_visitor(counter_id: CounterNo, station: StationDep, actor: ActorDep) -> NextVisitor:
     """The clerk's N key: finish the visitor being served here and call the next, in one request (the same
     as finish + call-next). 409 when the visitor here was called but not started (start or mark them)."""
     return station.queue.next_visitor(counter_id, actor)
 
 
 def _set_state(state: CounterState) -> None:
-    def route(counter_id: int, station: StationDep, actor: ActorDep) -> CounterView:
+    def route(counter_id: CounterNo, station: StationDep, actor: ActorDep) -> CounterView:
         station.queue.set_counter_state(counter_id, state, actor)
         return station.queue.counter(counter_id)
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from station.services.errors import NotFound
 from web import i18n
-from web.deps import StationDep
+from web.deps import CounterNo, StationDep
 from web.templates import templates
 
 router = APIRouter(include_in_schema=False)
@@ -58,7 +58,7 @@ def index(request: Request, station: StationDep) -> HTMLResponse:
 
 
 @router.get("/counter/{counter_id}", response_class=HTMLResponse)
-def counter_panel(counter_id: int, request: Request, station: StationDep) -> HTMLResponse:
+def counter_panel(counter_id: CounterNo, request: Request, station: StationDep) -> HTMLResponse:
     counter = station.settings.counter(counter_id)
     if counter is None:
         return not_found(request, station, "not_found_title")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from station.domain import phone as rules
 from station.domain.calendar import business_date
 from station.services.phone import DeskView, LookupView, PhoneCallView, categories, escalations
-from web.deps import ActorDep, StationDep
+from web.deps import ActorDep, DayQuery, StationDep
 from web.schemas import ErrorOut
 
 router = APIRouter(tags=["phone"])
@@ -64,13 +64,13 @@ def record_call(body: CallIn, station: StationDep, actor: ActorDep) -> PhoneCall
 
 
 @router.get("/api/phone/calls", response_model=list[PhoneCallView])
-def list_calls(station: StationDep, day: date | None = Query(None, alias="date")) -> list[PhoneCallView]:
+def list_calls(station: StationDep, day: DayQuery = None) -> list[PhoneCallView]:
     """A day's slips, newest first (contents and caller details until purged)."""
     return station.phone.list(day)
 
 
 @router.get("/api/phone/counts")
-def counts(station: StationDep, day: date | None = Query(None, alias="date")) -> dict[str, Any]:
+def counts(station: StationDep, day: DayQuery = None) -> dict[str, Any]:
     """Calls per category ①–⑩, trivial ones and escalations on a day (D-TEL-1)."""
     return station.phone.counts_for(day or business_date(station.clock.now()))
 

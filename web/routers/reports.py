@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from station.domain.calendar import business_date
-from web.deps import ActorDep, StationDep
+from web.deps import DAY_MAX, DAY_MIN, ActorDep, DayQuery, StationDep
 from web.schemas import ErrorOut
 
 router = APIRouter(tags=["reports"])
@@ -21,7 +21,8 @@ WEEKDAYS = "月火水木金土日"
 
 
 class CloseIn(BaseModel):
-    day: date = Field(alias="date", description="the business day whose papers were handed to city staff")
+    day: date = Field(alias="date", ge=DAY_MIN, le=DAY_MAX,
+                      description="the business day whose papers were handed to city staff")
 
 
 class PurgeIn(BaseModel):
@@ -39,7 +40,7 @@ def _date_ja(d: date) -> str:
 
 
 @router.get("/api/reports/daily")
-def daily(station: StationDep, day: date | None = Query(None, alias="date")) -> dict[str, Any]:
+def daily(station: StationDep, day: DayQuery = None) -> dict[str, Any]:
     """Every kind of handling on a day: tickets, waits and service times (median, p90, by category and by
     hour), cases by procedure and outcome, insurance / public-funds, renewal guidance, phone calls per
     category, escalations, collected papers, and whether the day is handed over."""
@@ -48,7 +49,7 @@ def daily(station: StationDep, day: date | None = Query(None, alias="date")) -> 
 
 @router.get("/api/reports/daily.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "section,key,label,metric,value"}})
-def daily_csv(station: StationDep, day: date | None = Query(None, alias="date")) -> Response:
+def daily_csv(station: StationDep, day: DayQuery = None) -> Response:
     """The same counts as CSV (UTF-8 with BOM so a spreadsheet opens the Japanese labels right)."""
     d = _day(station, day)
     body = "\ufeff" + station.reports.csv_text(d)
@@ -57,7 +58,7 @@ def daily_csv(station: StationDep, day: date | None = Query(None, alias="date"))
 
 
 @router.get("/api/end-of-day")
-def end_of_day(station: StationDep, day: date | None = Query(None, alias="date")) -> dict[str, Any]:
+def end_of_day(station: StationDep, day: DayQuery = None) -> dict[str, Any]:
     """What was collected on a day, per case and by kind, and whether the day is handed over (D-BO-6)."""
     return station.end_of_day.checklist(_day(station, day))
 
@@ -76,14 +77,14 @@ def purge(body: PurgeIn, station: StationDep, actor: ActorDep) -> dict[str, Any]
 
 # --- pages -------------------------------------------------------------------------------------------------
 @router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
-def reports_page(request: Request, station: StationDep, day: date | None = Query(None, alias="date")) -> HTMLResponse:
+def reports_page(request: Request, station: StationDep, day: DayQuery = None) -> HTMLResponse:
     from web.routers.pages import render
 
     return render(request, station, "reports.html", day=_day(station, day).isoformat())
 
 
 @router.get("/reports/print", response_class=HTMLResponse, include_in_schema=False)
-def report_print(request: Request, station: StationDep, day: date | None = Query(None, alias="date")) -> HTMLResponse:
+def report_print(request: Request, station: StationDep, day: DayQuery = None) -> HTMLResponse:
     """The A4 daily report for the city (print stylesheet), rendered on the server."""
     from web.routers.pages import render
 
@@ -93,7 +94,7 @@ def report_print(request: Request, station: StationDep, day: date | None = Query
 
 @router.get("/end-of-day", response_class=HTMLResponse, include_in_schema=False)
 def end_of_day_page(request: Request, station: StationDep,
-                    day: date | None = Query(None, alias="date")) -> HTMLResponse:
+                    day: DayQuery = None) -> HTMLResponse:
     """The checklist of collected papers, printable, with the supervisor's 'handed over' button."""
     from web.routers.pages import render
 

@@ -12,21 +12,28 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from station.domain.card_record import CardStatus
+from station.messages import text
 from station.services.errors import NotFound
 from station.services.stock import (
     ApplicationStatus,
     BoxView,
     CardEventView,
+    CardPage,
     CardSummary,
     CardView,
     CheckResult,
     ImportResult,
     MailResult,
+    NoticeCheck,
+    RangeResult,
+    ShelfFind,
     SlotView,
 )
 from station.slips.box_label import box_label_png
 from web import i18n
-from web.deps import ActorDep, DbId, StationDep
+from web.deps import DAY_MAX, DAY_MIN, ActorDep, DbId, StationDep
+from web.paging import PageDep
 from web.templates import templates
 
 router = APIRouter(tags=["stock"])
@@ -97,21 +104,22 @@ def mail(body: MailIn, station: StationDep, actor: ActorDep) -> MailResult:
 
 
 @router.get(API + "/overdue", response_model=list[CardSummary])
-def overdue(station: StationDep) -> list[CardSummary]:
-    """Cards past their receipt deadline (mailed or ready), oldest deadline first."""
-    return station.stock.overdue()
+def overdue(station: StationDep, page: PageDep, request: Request, response: Response) -> list[CardSummary]:
+    """Cards past their receipt deadline (mailed or ready), oldest deadline first; paged (web/paging.py)."""
+    return page.fetch(lambda o, n: station.stock.overdue(None, o, n), request, response)
 
 
 @router.get(API + "/stale", response_model=list[CardSummary])
-def stale(station: StationDep) -> list[CardSummary]:
-    """Applications over stale_application_days old whose notice is not mailed yet (D-TEL-4)."""
-    return station.stock.stale_applications()
+def stale(station: StationDep, page: PageDep, request: Request, response: Response) -> list[CardSummary]:
+    """Applications over stale_application_days old whose notice is not mailed yet (D-TEL-4); paged."""
+    return page.fetch(lambda o, n: station.stock.stale_applications(None, o, n), request, response)
 
 
 @router.get(API + "/notices", response_model=list[CardSummary])
-def notices(station: StationDep, mailed_on: date = Query(...)) -> list[CardSummary]:
-    """The notices mailed on a day with their receipt deadlines (D-BO-3)."""
-    return station.stock.notice_list(mailed_on)
+def notices(station: StationDep, page: PageDep, request: Request, response: Response,
+            mailed_on: date = Query(..., ge=DAY_MIN, le=DAY_MAX)) -> list[CardSummary]:
+    """The notices mailed on a day with their receipt deadlines (D-BO-3); paged."""
+    return page.fetch(lambda o, n: station.stock.notice_list(mailed_on, o, n), request, response)
 
 
 @router.get(API + "/applications/{application_id_or_notice}", response_model=ApplicationStatus)
@@ -143,6 +151,68 @@ def box_label(box: DbId, station: StationDep) -> Response:
     return Response(png, media_type="image/png")
 
 
+# --- the back office by scan (issue 14) -----------------------------------------------------------------
+class ManyIn(BaseModel):
+    """One step for many cards: a range of manufacturing numbers, a box, or scanned references."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    to: str = Field(description="inspected | defect | mailed | ready | returned")
+    first: str | None = Field(None, description="first manufacturing number of the range")
+    last: str | None = Field(None, description="last manufacturing number of the range")
+    box: int | None = Field(None, ge=1, le=9999, description="every card of this box (BOX-nnnn)")
+    refs: list[str] = Field(default_factory=list, max_length=1000,
+                            description="scanned notice or manufacturing numbers")
+    reason: str | None = Field(None, description="defect or return reason")
+    mailed_on: date | None = Field(None, alias="date", description="mailing date (to=mailed); default today")
+
+
+class NoticeCheckIn(BaseModel):
+    notice: str = Field(max_length=24, description="the notice's QR code or number, as scanned")
+    card: str = Field(max_length=24, description="the card's manufacturing number (its label), as scanned")
+
+
+class NoteIn(BaseModel):
+    note: str = Field(max_length=400, description="what is written on the notice (reissue note …)")
+
+
+@router.post(API + "/steps", response_model=RangeResult)
+def many(body: ManyIn, station: StationDep, actor: ActorDep) -> RangeResult:
+    """A step for many cards at once: those the lifecycle allows move, the others are counted by status."""
+    return station.stock.transition_many(body.to, actor, first=body.first, last=body.last, box=body.box,
+                                         refs=body.refs, reason=body.reason, mailed_on=body.mailed_on)
+
+
+@router.post(API + "/notice-check", response_model=NoticeCheck)
+def notice_check(body: NoticeCheckIn, station: StationDep, actor: ActorDep) -> NoticeCheck:
+    """Does this notice go with this card (D-BO-1)? `match` false is shown loud."""
+    return station.stock.check_notice(body.notice, body.card, actor)
+
+
+@router.post(API + "/cards/{card}/note", response_model=CardSummary)
+def note(card: str, body: NoteIn, station: StationDep, actor: ActorDep) -> CardSummary:
+    """Keep what was written on the card's notice (D-BO-3); an empty note clears it."""
+    return station.stock.set_note(card, body.note, actor)
+
+
+@router.get(API + "/lists/{kind}", response_model=CardPage)
+def card_list(kind: str, station: StationDep, page: int = Query(1, ge=1, le=100_000),
+              per_page: int = Query(50, ge=1, le=200)) -> CardPage:
+    """One page of: overdue, stale, or the cards in one status (received, inspected, defect, mailed, ready)."""
+    return station.stock.card_page(kind, page, per_page)
+
+
+@router.get(API + "/counts", response_model=dict[str, int])
+def counts(station: StationDep) -> dict[str, int]:
+    """Cards per lifecycle status."""
+    return station.stock.status_counts()
+
+
+@router.get(API + "/locate/{ref}", response_model=ShelfFind)
+def locate(ref: str, station: StationDep) -> ShelfFind:
+    """Find-by-scan (D-ISS-1): box and position of a card, for the clerk fetching it."""
+    return station.stock.locate(ref)
+
+
 @router.get("/stock", response_class=HTMLResponse, include_in_schema=False)
 def stock_page(request: Request, station: StationDep) -> HTMLResponse:
     """Back-office page: upload the list, find a card, the box list with printable labels."""
@@ -153,6 +223,8 @@ def stock_page(request: Request, station: StationDep) -> HTMLResponse:
         "office_name": station.settings.office.name if lang == "ja" else station.settings.office.name_en,
         "clock_simulated": bool(station.clock.simulated), "simulated": bool(station.simulated),
         "path": request.url.path, "heading": t["stock_title"],
+        "today": station.stock.today().isoformat(),
+        "statuses": {st.value: text(f"stock.status.{st.value}", lang) for st in CardStatus},
     }
     response = templates.TemplateResponse(request, "stock.html", ctx)
     i18n.remember(request, response)

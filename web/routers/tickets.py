@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, status
 
 from station.domain.queue import Action
 from station.services.queue_views import IssuedTicketView, ReprintView, TicketView
 from station.slips.ticket import status_url
 from web.deps import ActorDep, StationDep
+from web.paging import PageDep
 from web.ratelimit import ticket_rate_limit
 from web.schemas import ActionIn, ErrorOut, TakeOverIn, TicketIn, TransferIn
 
@@ -30,8 +31,10 @@ def issue_ticket(body: TicketIn, station: StationDep, actor: ActorDep) -> Issued
 
 
 @router.get("", response_model=list[TicketView], responses=ERRORS)
-def list_tickets(station: StationDep, state: str | None = Query(None)) -> list[TicketView]:
-    return station.queue.list(state=state)
+def list_tickets(station: StationDep, page: PageDep, request: Request, response: Response,
+                 state: str | None = Query(None, max_length=16)) -> list[TicketView]:
+    """Today's tickets in issue order; paged (web/paging.py)."""
+    return page.fetch(lambda o, n: station.queue.list(state=state, limit=n, offset=o), request, response)
 
 
 @router.get("/{ticket_id}", response_model=TicketView, responses=ERRORS)

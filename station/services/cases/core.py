@@ -283,10 +283,11 @@ class CaseCore:
             view = self._view_in(s, c) if c else None
         return self._enrich(view) if view else None
 
-    def list(self, day: date | None = None, counter_id: int | None = None, limit: int = 200) -> list[CaseView]:
+    def list(self, day: date | None = None, counter_id: int | None = None, limit: int = 200,
+             offset: int = 0) -> list[CaseView]:
         day = day or business_date(self.clock.now())
         with self.sessions() as s:
-            return [self._view_in(s, c) for c in repo.for_day(s, day, counter_id, limit)]
+            return [self._view_in(s, c) for c in repo.for_day(s, day, counter_id, limit, offset)]
 
     def awaiting_staff_check(self) -> list[CaseView]:
         """Issuance cases whose document set waits for a city-staff check (D-ISS-2)."""
@@ -320,6 +321,7 @@ class CaseCore:
         for h in repo.handovers_of(ch.session, c.id):
             h.note = None
         ch.audit(now, actor, "case.purge", f"case:{c.id}", "notice_no,data,handover_note", ticket_id=c.ticket_id)
+        ch.erased()
         for hook in self.purge_hooks:
             hook(ch.session, c.id, now)
 

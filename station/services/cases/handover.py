@@ -6,6 +6,7 @@ user, and closed; closing closes the case and purges its personal data (D-ALL-2)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -69,7 +70,8 @@ class CaseHandovers(CaseCore):
 
         return self._change(case_id, actor, "handover", fn, check_order=False)
 
-    def _handover_change(self, handover_id: int, actor: Actor, to: str) -> HandoverView:
+    def _handover_change(self, handover_id: int, actor: Actor, to: str,
+                         on_close: Callable[[Any, Handover, Case, datetime], None] | None = None) -> HandoverView:
         now = self.clock.now()
         with self.uow.change() as ch:
             s = ch.session
@@ -94,6 +96,8 @@ class CaseHandovers(CaseCore):
             ch.audit(now, actor, f"handover.{to}", f"case:{c.id}", f"handover={h.id} reason={h.reason}",
                      ticket_id=c.ticket_id)
             if to == "closed":
+                if on_close is not None:  # what city staff did (services/followup.py), same transaction
+                    on_close(ch, h, c, now)
                 self._purge_in(ch, c, now, actor)  # D-ALL-2: personal data goes once the handover is complete
             ch.publish(HandoverUpdated(at=now, handover_id=h.id, case_id=c.id, counter_id=c.counter_id,
                                        reason=h.reason, state=h.state),
@@ -108,9 +112,11 @@ class CaseHandovers(CaseCore):
         """A city-staff user takes the handed-over case (one of them, exactly once)."""
         return self._handover_change(handover_id, actor, "taken")
 
-    def close_handover(self, handover_id: int, actor: Actor) -> HandoverView:
-        """City staff finished: the case closes and its personal data is purged (D-ALL-2)."""
-        return self._handover_change(handover_id, actor, "closed")
+    def close_handover(self, handover_id: int, actor: Actor,
+                       on_close: Callable[[Any, Handover, Case, datetime], None] | None = None) -> HandoverView:
+        """City staff finished: the case closes and its personal data is purged (D-ALL-2). `on_close(change,
+        handover, case, now)` writes the outcome in the same transaction, before the purge."""
+        return self._handover_change(handover_id, actor, "closed", on_close)
 
     def handovers(self, states: tuple[str, ...] = ("waiting", "taken"), day: date | None = None) -> list[HandoverView]:
         with self.sessions() as s:

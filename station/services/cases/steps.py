@@ -149,6 +149,10 @@ class CaseService(CaseHandovers):
         """A city-staff user confirms the set (card, ID, notice, notification card) (D-ISS-2)."""
 
         def fn(s: Session, c: Case, data: dict[str, Any], now: datetime, work: Work) -> str:
+            prepared = {c.clerk} | {r.actor for r in repo.live_steps(s, c.id) if r.step in case_flow.PREPARING_STEPS}
+            refusal = case_flow.staff_check_refusal(prepared, actor.name)
+            if refusal is not None:
+                raise Conflict(refusal)
             c.state = "open"
             return "checked"
 

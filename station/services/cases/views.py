@@ -12,11 +12,12 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from station.domain import case_flow
 from station.domain.card_record import NoticeType
 from station.procedures_catalog import Catalog
+from station.services import privacy
 from station.store.models_cases import Case, CaseConsent, CaseStep, Handover
 
 NOTICE_TYPE_JA = {NoticeType.NOTIFICATION_CARD.value: "通知カード", NoticeType.NUMBER_NOTICE.value: "個人番号通知書"}
@@ -45,7 +46,16 @@ class HandoverView(BaseModel):
     taken_by: str | None
     closed_at: datetime | None
     closed_by: str | None
-    note: str | None
+    note: str | None = Field(description="what the visitor said: personal (null for a reader without the "
+                             "personal-data permission, and once purged)")
+
+    @field_serializer("note")
+    def _personal_note(self, v: str | None) -> str | None:
+        return None if privacy.hidden() else v
+
+
+# Fields of CaseView that hold personal working data: blanked for a reader without PERSONAL_DATA.
+CASE_PERSONAL_FIELDS = ("record", "verdict", "presented", "card", "old_card", "juki")
 
 
 class CaseView(BaseModel):
@@ -96,6 +106,19 @@ class CaseView(BaseModel):
     purged: bool
     outcomes: list[dict[str, str]]
     last_print: dict[str, Any] | None = None
+
+    # --- personal fields, for a reader without PERSONAL_DATA (station/services/privacy.py) ---------------
+    @field_serializer(*CASE_PERSONAL_FIELDS)
+    def _personal(self, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if privacy.hidden() else v
+
+    @field_serializer("handover")
+    def _personal_handover(self, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        return {**v, "note": None} if v and privacy.hidden() else v
+
+    @field_serializer("history")
+    def _personal_history(self, v: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**h, "detail": None} for h in v] if privacy.hidden() else v
 
 
 def aware(dt: datetime | None) -> datetime | None:

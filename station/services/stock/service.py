@@ -32,6 +32,7 @@ from station.messages import both
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
 from station.services.stock.importing import StockImport
+from station.services.stock.lifecycle import StockLifecycle
 from station.services.stock.views import (
     ApplicationStatus,
     BoxView,
@@ -40,6 +41,8 @@ from station.services.stock.views import (
     CardView,
     MailResult,
     SlotView,
+    _summary_fields,
+    summary_of,
 )
 from station.store import stock_repo as repo
 from station.store.models_stock import Card, CardEvent
@@ -48,23 +51,7 @@ from station.store.uow import UnitOfWork
 ProgressFn = repo.ProgressFn
 
 
-def _summary_fields(c: Any) -> dict[str, Any]:
-    """From a Card or a Core row of the cards table (same attribute names)."""
-    return dict(
-        id=c.id, manufacturing_no=c.manufacturing_no, notice_no=c.notice_no, application_id=c.application_id,
-        application_date=c.application_date, notice_type=c.notice_type, is_renewal=c.is_renewal,
-        has_juki_card=c.has_juki_card, delivery_lot=c.delivery_lot, status=c.status,
-        status_ja=rules.STATUS_JA[CardStatus(c.status)], defect_reason=c.defect_reason,
-        return_reason=c.return_reason, mailed_on=c.mailed_on, receipt_deadline=c.receipt_deadline,
-        box=c.box, position=c.position, box_label=make_box_label(c.box) if c.box else None,
-    )
-
-
-def summary_of(c: Card) -> CardSummary:
-    return CardSummary(**_summary_fields(c))
-
-
-class StockService(StockImport):
+class StockService(StockImport, StockLifecycle):
     """Lookup, lifecycle, shelving and deadlines; the import of the issuance list is `StockImport`'s."""
 
     def __init__(self, settings: StationSettings, sessions: sessionmaker[Session], clock: Clock,
@@ -160,7 +147,9 @@ class StockService(StockImport):
             self._apply(ch, c, t, actor, now)
             return self._view(c, today)
 
-    def _apply(self, ch: Any, c: Card, t: rules.Transition, actor: Actor, now: datetime) -> None:
+    def _apply(self, ch: Any, c: Card, t: rules.Transition, actor: Actor, now: datetime,
+               audit: bool = True) -> None:
+        """Write one allowed transition: the card, its event, its audit entry (unless a bulk step audits once)."""
         detail = ""
         c.status = t.to_status.value
         c.updated_at = now
@@ -176,9 +165,15 @@ class StockService(StockImport):
         if t.leaves_shelf and c.box is not None:
             detail = f"slot={make_box_label(c.box)}/{c.position}"
             c.box = c.position = None
+            ch.session.flush()  # the slot is free for the next card of the same change
+        if t.needs_slot and c.box is None:  # a defect re-inspected OK: back into the lowest free slot
+            c.box, c.position = rules.first_free_slot(repo.taken_slots(ch.session), self.cfg.box_size)
+            detail = f"slot={make_box_label(c.box)}/{c.position}"
         repo.add_event(ch.session, CardEvent(card_id=c.id, at=now, actor=actor.name,
                                              from_status=t.from_status.value, to_status=t.to_status.value,
                                              reason=t.reason, detail=detail))
+        if not audit:
+            return
         ch.audit(now, actor, f"stock.{t.to_status.value}", c.manufacturing_no,
                  f"{t.from_status.value}->{t.to_status.value}" + (f" reason={t.reason}" if t.reason else "")
                  + (f" {detail}" if detail else ""))
@@ -283,24 +278,26 @@ class StockService(StockImport):
                 for pos, mfg, notice, st in rows]
 
     # --- deadlines --------------------------------------------------------------------------------------
-    def overdue(self, today: date | None = None) -> list[CardSummary]:
+    def overdue(self, today: date | None = None, offset: int = 0, limit: int | None = None) -> list[CardSummary]:
         """Cards waiting for their holder past the receipt deadline (to be returned), oldest first."""
         today = today or self.today()
         with self.sessions() as s:
             return [summary_of(c) for c in repo.deadline_before(s, [st.value for st in rules.AWAITING_HOLDER],
-                                                                today)]
+                                                                today, offset, limit)]
 
-    def notice_list(self, mailed_on: date) -> list[CardSummary]:
+    def notice_list(self, mailed_on: date, offset: int = 0, limit: int | None = None) -> list[CardSummary]:
         """Notices mailed on a day with their receipt deadlines, in manufacturing order (D-BO-3)."""
         with self.sessions() as s:
-            return [summary_of(c) for c in repo.mailed_on(s, mailed_on)]
+            return [summary_of(c) for c in repo.mailed_on(s, mailed_on, offset, limit)]
 
-    def stale_applications(self, today: date | None = None) -> list[CardSummary]:
+    def stale_applications(self, today: date | None = None, offset: int = 0,
+                           limit: int | None = None) -> list[CardSummary]:
         """Applications at least ``stale_application_days`` old whose notice is not mailed (D-TEL-4)."""
         today = today or self.today()
         cutoff = rules.stale_cutoff(today, self.cfg.stale_application_days)
         with self.sessions() as s:
-            return [summary_of(c) for c in repo.applied_by(s, [st.value for st in rules.NOT_MAILED], cutoff)]
+            return [summary_of(c) for c in repo.applied_by(s, [st.value for st in rules.NOT_MAILED], cutoff,
+                                                           offset, limit)]
 
     def find_by_application(self, application_id_or_notice: str) -> ApplicationStatus | None:
         """For the phone desk: the newest card of an application (by 申請書ID or notice number), or None."""

@@ -7,10 +7,14 @@ Personal fields (name_kana, birth_date) exist only on `CardView`, the single-car
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from station.domain import stock as rules
+from station.domain.barcodes import make_box_label
 from station.domain.card_record import CardRecord, CardStatus, NoticeType
+from station.services import privacy
 
 
 class _View(BaseModel):
@@ -64,6 +68,7 @@ class CardSummary(_View):
     box: int | None
     position: int | None
     box_label: str | None
+    notice_note: str | None = Field(None, description="what the back office wrote on the notice (D-BO-3)")
 
 
 class CardView(CardSummary):
@@ -73,6 +78,15 @@ class CardView(CardSummary):
     birth_date: date | None = Field(description="personal: None once purged")
     batch_id: int
     past_deadline: bool
+
+    # Blank for a reader without PERSONAL_DATA (station/services/privacy.py).
+    @field_serializer("name_kana")
+    def _personal_name(self, v: str | None) -> str | None:
+        return None if privacy.hidden() else v
+
+    @field_serializer("birth_date")
+    def _personal_birth(self, v: date | None) -> date | None:
+        return None if privacy.hidden() else v
 
     def summary(self) -> CardSummary:
         """The same card without its personal fields (what a transition answers)."""
@@ -136,3 +150,66 @@ class ApplicationStatus(_View):
     handover_suggested: bool = Field(description="over stale_application_days and still not mailed")
     message_ja: str
     message_en: str
+
+
+class RangeResult(_View):
+    """A step applied to many cards at once (a range of manufacturing numbers, a box, or a scan list)."""
+
+    to: str
+    moved: int
+    manufacturing_nos: list[str] = Field(description="the cards moved, in manufacturing order")
+    skipped: dict[str, int] = Field(description="status → cards left alone because the step is not allowed")
+    mailed_on: date | None = None
+    receipt_deadline: date | None = None
+
+
+class NoticeCheck(_View):
+    """A 交付通知書 scanned against the card it should go with (D-BO-1): a mismatch is loud on screen."""
+
+    match: bool
+    notice_no: str
+    card_manufacturing_no: str
+    card_notice_no: str
+    message_ja: str
+    message_en: str
+
+
+class CardPage(_View):
+    """One page of a card list (overdue, stale, by status): no personal data."""
+
+    kind: str
+    page: int
+    per_page: int
+    total: int
+    pages: int
+    items: list[CardSummary]
+
+
+class ShelfFind(_View):
+    """Where a card is, for the clerk fetching it (D-ISS-1): box and position, shown in large type."""
+
+    manufacturing_no: str
+    notice_no: str
+    status: str
+    status_ja: str
+    box_label: str | None
+    position: int | None
+    on_shelf: bool
+
+
+def _summary_fields(c: Any) -> dict[str, Any]:
+    """From a Card or a Core row of the cards table (same attribute names)."""
+    return dict(
+        id=c.id, manufacturing_no=c.manufacturing_no, notice_no=c.notice_no, application_id=c.application_id,
+        application_date=c.application_date, notice_type=c.notice_type, is_renewal=c.is_renewal,
+        has_juki_card=c.has_juki_card, delivery_lot=c.delivery_lot, status=c.status,
+        status_ja=rules.STATUS_JA[CardStatus(c.status)], defect_reason=c.defect_reason,
+        return_reason=c.return_reason, mailed_on=c.mailed_on, receipt_deadline=c.receipt_deadline,
+        box=c.box, position=c.position, box_label=make_box_label(c.box) if c.box else None,
+        notice_note=c.notice_note,
+    )
+
+
+def summary_of(c: Any) -> CardSummary:
+    """A Card row as lists show it (no personal data)."""
+    return CardSummary(**_summary_fields(c))

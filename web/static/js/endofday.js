@@ -18,6 +18,15 @@
     err.hidden = false;
     btn.disabled = false;
   });
+  // City staff's receipt of the papers comes first (issue 14): say whether it is in.
+  if (btn) Station.api("GET", "/api/followup/counts?date=" + btn.dataset.day).then((r) => {
+    const note = document.createElement("p");
+    note.id = "eod-receipt";
+    note.className = r.data.receipt ? "day-closed" : "day-open";
+    note.textContent = r.data.receipt
+      ? Station.t("eod_receipt_in", { n: r.data.receipt_mismatches }) : Station.t("eod_receipt_missing");
+    btn.before(note);
+  }).catch(() => {});
   Station.api("GET", "/api/health").then((r) => Station.syncClock(r.data.now)).catch(() => {});
   Station.startClock();
 })();
