@@ -227,12 +227,18 @@ class RawHttp:
         self._rw: tuple[object, object] | None = None
 
     async def post(self, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        return await self.request("POST", path, body)
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        return await self.request("GET", path)
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
         import asyncio
 
         if self._rw is None:
             self._rw = await asyncio.open_connection(self.host, self.port)
         reader, writer = self._rw
-        head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}"
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{self.extra}"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
         writer.write(head.encode() + body)  # type: ignore[attr-defined]
         status_line = await reader.readline()  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ garbage, it prints garbage).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from drivers import escpos_codes as codes
@@ -146,12 +147,21 @@ def decode_code128(raw: bytes) -> tuple[str, bool]:
     return "".join(out), selected
 
 
+# Runs of text decoded in one call instead of byte by byte (the simulator parses every ticket of a day):
+# in Kanji mode whole Shift_JIS pairs, ASCII and half-width kana, decoded strictly (a run with an unmapped
+# pair goes byte by byte, where the printer's own handling of it lives); otherwise code page 437.
+_KANJI_RUN = re.compile(rb"(?:[\x81-\x9f\xe0-\xfc][\x40-\x7e\x80-\xfc]|[\x20-\x7e\xa1-\xdf])+")
+_CP437_RUN = re.compile(rb"[\x20-\x7e\x80-\xff]+")
+
+
 def _kanji_lead(b: int) -> bool:
     return 0x81 <= b <= 0x9F or 0xE0 <= b <= 0xFC
 
 
 class EscPosParser:
     """Feed it bytes as they arrive; it returns the events complete so far and keeps the rest."""
+
+    fast_text = True  # decode runs of text at once (a test compares it with the byte-wise path)
 
     def __init__(self) -> None:
         self._buf = bytearray()
@@ -181,9 +191,21 @@ class EscPosParser:
         text_key: tuple[Style, bool] | None = None
         i = 0
         buf = self._buf
+        fast = self.fast_text
         while i < len(buf):
             b = buf[i]
             if b >= 0x20 and b != 0x7F:
+                chunk = self._text_run(buf, i) if fast else None
+                if chunk is not None:
+                    key = (self.style, self.kanji)
+                    if text and key != text_key:
+                        events.append(Text("".join(text), *text_key))  # type: ignore[misc]
+                        text = []
+                    text_key = key
+                    text.append(chunk[0])
+                    i = chunk[1]
+                    continue
+                fast = False  # not a clean run: byte by byte until the next command
                 decoded = self._text_char(buf, i)
                 if decoded is None:
                     break
@@ -196,6 +218,7 @@ class EscPosParser:
                 text.append(ch)
                 i += size
                 continue
+            fast = self.fast_text
             if text:
                 events.append(Text("".join(text), *text_key))  # type: ignore[misc]
                 text = []
@@ -220,6 +243,19 @@ class EscPosParser:
         return [Unknown(left, "truncated")]
 
     # text ------------------------------------------------------------------------------------------
+    def _text_run(self, buf: bytearray, i: int) -> tuple[str, int] | None:
+        """A run of clean text from i decoded at once, and where it ends; None: take it byte by byte
+        (a half-width kana code page, a lead byte at the end of the data, bytes that are not valid text)."""
+        if not self.kanji and self.code_page == 1:
+            return None
+        run = (_KANJI_RUN if self.kanji else _CP437_RUN).match(buf, i)
+        if run is None:
+            return None
+        try:
+            return bytes(buf[i:run.end()]).decode(codes.KANJI_ENCODING if self.kanji else "cp437"), run.end()
+        except UnicodeDecodeError:  # an unmapped pair: the byte-wise path says what the printer does
+            return None
+
     def _text_char(self, buf: bytearray, i: int) -> tuple[str, int] | None:
         b = buf[i]
         if self.kanji:

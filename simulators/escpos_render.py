@@ -1,5 +1,11 @@
 """Parser events of one job → the receipt as a clerk would see it: decoded text and a PNG of the paper.
 
+Two steps, because they cost very different amounts: `JobReader` takes what a test or the /sim page asks
+about every job (text, barcodes, QR data, what was not understood) and keeps the job's events; the PNG is
+drawn from those events only when someone asks for it (`render_png`). Drawing every job as it arrived
+made the simulator the slowest part of the print path (about 6 receipts/s) and its image caches grew
+with every ticket.
+
 Geometry follows an 80 mm thermal printer at 203 dpi: 576 printable dots, Font A cells 12×24
 (Kanji 24×24), 30-dot line pitch, GS ! magnification, so a big number in the PNG is as big as on paper.
 """
@@ -57,7 +63,7 @@ def _font(path: Path, index: int, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size=size, index=index)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def render_run(text: str, font_file: tuple[Path, int], *, width: int = 1, height: int = 1,
                bold: bool = False) -> Image.Image:
     """Characters as the printer forms them: a 24-dot cell magnified by GS ! (Font A / Kanji)."""
@@ -72,6 +78,16 @@ def render_run(text: str, font_file: tuple[Path, int], *, width: int = 1, height
     if width != height:
         img = img.resize((max(1, round(img.width * width / max(height, 1))), img.height), Image.LANCZOS)
     return img
+
+
+@lru_cache(maxsize=4096)
+def run_width(text: str, font_file: tuple[Path, int], *, width: int = 1, height: int = 1, bold: bool = False) -> int:
+    """The width in dots `render_run` would give this text, without drawing it (line wrapping asks this
+    for every prefix of a line; drawing each prefix filled the image cache with one-off pictures)."""
+    cell = 24 * max(height, 1)
+    font = _font(font_file[0], font_file[1], cell)
+    w = max(1, round(font.getlength(text)))  # emphasis never widens a line (render_run)
+    return max(1, round(w * width / max(height, 1))) if width != height else w
 
 
 def _x_for(align: str, width: int) -> int:
@@ -169,9 +185,10 @@ class JobAssembler:
                 x += whole.width
                 continue
             start = 0
+            st = run.style
             for end in range(1, len(run.text) + 1):
-                piece = self._run_image(run.text[start:end], run.style)
-                if x + piece.width > PAPER_DOTS and end - start > 1:
+                w = run_width(run.text[start:end], self.font_file, width=st.width, height=st.height, bold=st.bold)
+                if x + w > PAPER_DOTS and end - start > 1:
                     visual[-1].append(self._run_image(run.text[start:end - 1], run.style))
                     texts[-1] += run.text[start:end - 1]
                     visual.append([])
@@ -265,3 +282,112 @@ class JobAssembler:
         out = io.BytesIO()
         paper.save(out, format="PNG", optimize=True)
         return out.getvalue()
+
+
+# --- the cheap half: what every job is asked about, and its events for drawing it later ----------------
+@dataclass(frozen=True)
+class JobFacts:
+    text: str
+    barcodes: tuple[str, ...]
+    qr_codes: tuple[str, ...]
+    raster_images: int
+    kanji_text: bool
+    unknown: tuple[str, ...]
+    events: tuple[p.Event, ...]  # what `render_png` draws the paper from
+
+
+@dataclass
+class JobReader:
+    """Collects one job's events between two cuts and reads off its text and symbols, drawing nothing.
+
+    Gives the same text, barcodes, QR data and "not understood" notes as `JobAssembler` (a test compares
+    them), at a small fraction of the cost."""
+
+    events: list[p.Event] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    line: list[str] = field(default_factory=list)
+    barcodes: list[str] = field(default_factory=list)
+    qr_codes: list[str] = field(default_factory=list)
+    raster_images: int = 0
+    kanji_text: bool = False
+    unknown: list[str] = field(default_factory=list)
+    marked: bool = False  # something that puts ink or paper on the slip besides text lines
+
+    @property
+    def empty(self) -> bool:
+        return not (self.marked or self.line or self.lines)
+
+    def add(self, event: p.Event) -> None:
+        self.events.append(event)
+        if isinstance(event, p.Text):
+            self.line.append(event.text)
+            self.kanji_text |= event.kanji
+        elif isinstance(event, p.Newline):
+            self._end_line()
+        elif isinstance(event, p.FeedLines):
+            self._flush_partial()
+            for _ in range(event.lines):
+                self._end_line()
+        elif isinstance(event, p.FeedDots):
+            self._flush_partial()
+            self.marked |= event.dots > 0
+        elif isinstance(event, p.Barcode):
+            self._flush_partial()
+            if event.symbology == "CODE128" and not event.code_set_selected:
+                self.unknown.append("Code128 without code set selection: printer prints nothing")
+            else:
+                self.barcodes.append(event.data)
+                self.marked = True
+        elif isinstance(event, p.QRCode):
+            self._flush_partial()
+            self._qr(event)
+        elif isinstance(event, p.Raster):
+            self._flush_partial()
+            self.raster_images += 1
+            self.marked |= bool(event.width and event.height)
+        elif isinstance(event, p.Unknown):
+            self.unknown.append(f"{event.note}: {event.command.hex(' ')}")
+
+    def _flush_partial(self) -> None:
+        if self.line:
+            self._end_line()
+
+    def _end_line(self) -> None:
+        self.lines.append("".join(self.line))
+        self.line = []
+
+    def _qr(self, event: p.QRCode) -> None:
+        if not event.data:
+            return
+        self.qr_codes.append(event.data)
+        code = qrcode.QRCode(error_correction=QR_LEVELS[event.error_level], box_size=event.module_size, border=2)
+        try:
+            code.add_data(event.data)
+            code.best_fit()  # the version only, no matrix: enough to know whether it fits
+        except Exception:  # more data than any QR version holds: a real printer prints nothing
+            self.unknown.append("QR data does not fit any QR version")
+            return
+        self.marked = True
+
+    def finish(self) -> JobFacts:
+        self._flush_partial()
+        return JobFacts("\n".join(self.lines).rstrip("\n"), tuple(self.barcodes), tuple(self.qr_codes),
+                        self.raster_images, self.kanji_text, tuple(self.unknown), tuple(self.events))
+
+
+def printed_rows(events: tuple[p.Event, ...], font_file: tuple[Path, int]) -> tuple[str, ...]:
+    """Each row of one job as printed (a line too wide for the paper is two rows), worked out from its
+    events on request, as the paper is drawn: without encoding the PNG."""
+    job = JobAssembler(font_file)
+    for event in events:
+        job.add(event)
+    job._flush_partial()
+    return tuple(job.printed_lines)
+
+
+def render_png(events: tuple[p.Event, ...], font_file: tuple[Path, int]) -> bytes:
+    """The paper of one job as a PNG, drawn from its events (on request: nobody looks at most slips)."""
+    job = JobAssembler(font_file)
+    for event in events:
+        job.add(event)
+    return job.finish().png

@@ -1,9 +1,14 @@
-"""A network receipt printer on TCP (port 9100 by default) that prints into memory and PNG files.
+"""A network receipt printer on TCP (port 9100 by default) that prints into memory (and PNG files on request).
 
 It behaves like a real one where a driver can tell the difference: it answers real-time status
 (DLE EOT n) at once with the real status bytes, an "offline" printer refuses connections (its socket is
 gone, as when it is switched off or unplugged), and a printer out of paper or with its cover open still
 talks but prints nothing.
+
+It runs all day inside `station run --simulate` and in every test, so it stays small and fast: it keeps
+the last `max_jobs` jobs (their text and the parser events, a few KB each) and draws a job's PNG only
+when asked (`job.png`, `png(job_id)`, or `jobs_dir` for a standalone run that writes every slip).
+It prints as fast as the driver sends unless told to print at a real printer's pace (`set_speed`).
 """
 
 from __future__ import annotations
@@ -13,19 +18,23 @@ import contextlib
 import logging
 import socket
 import threading
-from collections import deque
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from drivers import escpos_codes as codes
 from simulators import escpos_parser as p
-from simulators.escpos_render import JobAssembler, find_font
+from simulators.escpos_render import JobReader, find_font, printed_rows, render_png
 
 log = logging.getLogger(__name__)
 
 STATES = ("online", "offline", "paper_out", "cover_open", "near_end")
+
+
+PNG_CACHE = 16  # drawn slips kept for the /sim page, which shows the newest dozen
 
 
 @dataclass(frozen=True)
@@ -34,12 +43,27 @@ class PrintedJob:
     text: str
     barcodes: list[str]
     qr_codes: list[str]
-    png: bytes
     printed_at: datetime
     raster_images: int = 0
     kanji_text: bool = False  # some text came in Kanji mode (FS &)
     unknown: tuple[str, ...] = ()  # commands the printer did not understand, for debugging drivers
-    printed_lines: tuple[str, ...] = ()  # each row as printed: a line too wide for the paper is two rows
+    events: tuple[p.Event, ...] = field(default=(), repr=False, compare=False)
+    font_file: tuple[Path, int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def png(self) -> bytes:
+        """The slip as it came out of the printer, drawn now (a few tens of ms): nothing keeps it."""
+        return render_png(self.events, self._font())
+
+    @property
+    def printed_lines(self) -> tuple[str, ...]:
+        """Each row as printed — a line too wide for the paper is two rows — worked out now, on request."""
+        return printed_rows(self.events, self._font())
+
+    def _font(self) -> tuple[Path, int]:
+        if self.font_file is None:
+            raise ValueError("a job without its font cannot be drawn")
+        return self.font_file
 
 
 def status_byte(state: str, n: int) -> bytes:
@@ -58,7 +82,7 @@ class PrinterSimulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 9100, jobs_dir: str | Path | None = None, *,
                  max_jobs: int = 200, on_job: Callable[[PrintedJob], None] | None = None,
-                 state: str = "online") -> None:
+                 state: str = "online", jobs_per_second: float | None = None) -> None:
         if state not in STATES:
             raise ValueError(f"unknown printer state {state!r}")
         self.host = host
@@ -69,7 +93,10 @@ class PrinterSimulator:
         self._state = state
         self._paper_runs_out = False  # during the next job that starts
         self._jobs: deque[PrintedJob] = deque(maxlen=max_jobs)
+        self._pngs: OrderedDict[int, bytes] = OrderedDict()
+        self._seconds_per_job = 1 / jobs_per_second if jobs_per_second else 0.0
         self._next_id = 1
+        self._printed = 0  # jobs recorded since start, kept or not
         self._cond = threading.Condition()
         self._lock = threading.RLock()
         self._listener: socket.socket | None = None
@@ -120,6 +147,18 @@ class PrinterSimulator:
             elif previous == "offline" and state != "offline":
                 self._listen()
 
+    @property
+    def jobs_per_second(self) -> float | None:
+        return 1 / self._seconds_per_job if self._seconds_per_job else None
+
+    def set_speed(self, jobs_per_second: float | None) -> None:
+        """Print at a real printer's pace (a thermal printer cuts about 5 slips a second), or, with None,
+        as fast as the data arrives. The status answer after a cut waits for the paper, as on a real one,
+        so a slow printer builds a backlog in the daemon's spooler exactly where a real one would."""
+        if jobs_per_second is not None and jobs_per_second <= 0:
+            raise ValueError("jobs_per_second must be positive (or None for full speed)")
+        self._seconds_per_job = 1 / jobs_per_second if jobs_per_second else 0.0
+
     def run_out_of_paper_during_next_job(self) -> None:
         """The roll ends in the middle of the next job: its start is lost with the paper, the rest is
         refused, and the printer then reports paper out (as a real one does until a new roll is in)."""
@@ -141,23 +180,63 @@ class PrinterSimulator:
         with self._cond:
             return list(self._jobs)
 
+    @property
+    def max_jobs(self) -> int:
+        return self._jobs.maxlen or 0
+
+    @property
+    def printed_count(self) -> int:
+        """Jobs printed since start (also those no longer kept)."""
+        with self._cond:
+            return self._printed
+
     def clear(self) -> None:
         with self._cond:
             self._jobs.clear()
+            self._pngs.clear()
+
+    def job(self, job_id: int) -> PrintedJob | None:
+        """A kept job by id (None once it is older than the last `max_jobs`)."""
+        with self._cond:
+            return next((j for j in self._jobs if j.id == job_id), None)
+
+    def png(self, job_id: int) -> bytes | None:
+        """The PNG of a kept job, drawn on the first request; the last few drawn are kept."""
+        with self._cond:
+            cached = self._pngs.get(job_id)
+            if cached is not None:
+                self._pngs.move_to_end(job_id)
+                return cached
+        job = self.job(job_id)
+        if job is None:
+            return None
+        png = job.png  # drawn outside the lock: printing goes on meanwhile
+        with self._cond:
+            self._pngs[job_id] = png
+            while len(self._pngs) > PNG_CACHE:
+                self._pngs.popitem(last=False)
+        return png
 
     def wait_for_jobs(self, n: int, timeout: float = 5.0) -> list[PrintedJob]:
-        """Wait until at least n jobs were printed; returns the jobs so far (fewer if timed out)."""
+        """Wait until at least n jobs were printed (of the kept ones, so n ≤ max_jobs); returns the jobs
+        so far (fewer if timed out)."""
         with self._cond:
-            self._cond.wait_for(lambda: len(self._jobs) >= n, timeout=timeout)
+            self._cond.wait_for(lambda: len(self._jobs) >= min(n, self.max_jobs), timeout=timeout)
             return list(self._jobs)
+
+    def wait_for_printed(self, total: int, timeout: float = 5.0) -> bool:
+        """Wait until `total` jobs were printed since start, kept or not (for runs longer than max_jobs)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._printed >= total, timeout=timeout)
 
     def _record(self, content_job: PrintedJob) -> None:
         with self._cond:
             self._jobs.append(content_job)
+            self._printed += 1
             self._cond.notify_all()
         if self.jobs_dir is not None:
             self.jobs_dir.mkdir(parents=True, exist_ok=True)
-            stem = self.jobs_dir / f"job-{content_job.id:05d}"
+            stem = self.jobs_dir / f"job-{content_job.id:05d}"  # asked for: every slip drawn at once
             stem.with_suffix(".png").write_bytes(content_job.png)
             stem.with_suffix(".txt").write_text(content_job.text + "\n", encoding="utf-8")
         if self.on_job is not None:
@@ -210,7 +289,7 @@ class PrinterSimulator:
 
     def _serve(self, client: socket.socket) -> None:
         parser = p.EscPosParser()
-        job = JobAssembler(self._font)
+        job = JobReader()
         try:
             while True:
                 try:
@@ -228,7 +307,7 @@ class PrinterSimulator:
                 self._clients.discard(client)
             client.close()
 
-    def _handle(self, client: socket.socket, event: p.Event, job: JobAssembler) -> JobAssembler:
+    def _handle(self, client: socket.socket, event: p.Event, job: JobReader) -> JobReader:
         state = self._state
         if isinstance(event, p.StatusRequest):
             with contextlib.suppress(OSError):
@@ -239,24 +318,25 @@ class PrinterSimulator:
                 self._paper_runs_out, self._state = False, "paper_out"
             state = "paper_out"
         if state in ("paper_out", "cover_open", "offline"):
-            return JobAssembler(self._font)  # the printer cannot print: the data is lost
+            return JobReader()  # the printer cannot print: the data is lost
         if isinstance(event, p.Cut):
             if not job.empty:
+                if self._seconds_per_job:
+                    time.sleep(self._seconds_per_job)  # the paper feeding out: emulated pace, not a wait
                 self._finish(job)
-            return JobAssembler(self._font)
+            return JobReader()
         job.add(event)
         return job
 
-    def _finish(self, job: JobAssembler) -> None:
-        content = job.finish()
+    def _finish(self, job: JobReader) -> None:
+        facts = job.finish()
         with self._cond:
             job_id = self._next_id
             self._next_id += 1
         self._record(PrintedJob(
-            id=job_id, text=content.text, barcodes=content.barcodes, qr_codes=content.qr_codes,
-            png=content.png, printed_at=datetime.now(UTC), raster_images=content.raster_images,
-            kanji_text=content.kanji_text, unknown=tuple(content.unknown),
-            printed_lines=tuple(content.printed_lines),
+            id=job_id, text=facts.text, barcodes=list(facts.barcodes), qr_codes=list(facts.qr_codes),
+            printed_at=datetime.now(UTC), raster_images=facts.raster_images, kanji_text=facts.kanji_text,
+            unknown=facts.unknown, events=facts.events, font_file=self._font,
         ))
 
 

@@ -62,7 +62,8 @@ class SimulatorRig:
         self.workdir.mkdir(parents=True, exist_ok=True)
         # The configured port if it is free (so `station ticket reprint` finds it), else any free port.
         port = self.printer_port if self.printer_port and _port_free("127.0.0.1", self.printer_port) else 0
-        self.printer = PrinterSimulator("127.0.0.1", port, jobs_dir=self.workdir / "printer").start()
+        # No jobs_dir: the daemon runs all day; slips are drawn when the /sim page asks for one.
+        self.printer = PrinterSimulator("127.0.0.1", port).start()
         (self.workdir / "printer.port").write_text(str(self.printer.port), encoding="ascii")
         self.button = ButtonSimulator({k.encode(): v for k, v in self.button_codes.items()},
                                       link_path=self.workdir / "ttyBUTTON")

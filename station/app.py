@@ -70,7 +70,7 @@ class Station:
         self.rig: SimulatorRig | None = None
         self.spooler = PrintSpooler(settings, self.sessions, self.clock, self.bus, lambda: self.printer)
         self.queue = QueueService(settings, self.calendar, self.sessions, self.clock, self.bus,
-                                  on_issued=self.spooler.submit, reads=self.read_sessions)
+                                  on_issued=self.spooler.submit, reads=self.read_sessions, owe_print=self.spooler.owe)
         self.uow = UnitOfWork(self.sessions, self.bus)  # every write: change + audit + events together
         self.auth = AuthService(settings, self.sessions, self.clock, uow=self.uow)
         self.stock = StockService(settings, self.sessions, self.clock, self.bus, uow=self.uow)
@@ -130,6 +130,9 @@ class Station:
         if self.event_transport is not None:
             self.event_transport.start()
             self.bus.transport = self.event_transport
+        # The print jobs owed from before this start (a stop, a crash), before any device can issue a new
+        # ticket; the fresh ones wait in the queue until the printer is up (issue 19).
+        self.spooler.recover(self.queue.get)
         if self.with_devices:
             if self.simulated:
                 from simulators.rig import SimulatorRig

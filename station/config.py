@@ -201,6 +201,9 @@ class MailSettings(BaseModel):
 
 class PrinterSettings(BaseModel):
     connection: Literal["simulator", "network", "serial", "usb", "none"] = "simulator"
+    # After a stop or a crash, a ticket not yet printed is printed on the next start only if it was issued
+    # within this many minutes (the visitor may still be at the dispenser); older ones are listed for reprint.
+    print_after_restart_minutes: int = Field(2, ge=0, le=24 * 60)
     host: str = "127.0.0.1"
     port: int = Field(9100, ge=0, le=65535)
     device: str = "/dev/ttyUSB0"

@@ -64,6 +64,8 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", "/api/auth/login"): _open("logging in"),
     # --- the clerk's counter ------------------------------------------------------------------------
     ("POST", "/api/counters/{counter_id}/call-next"): Policy(P.QUEUE_OPERATE, "counter", "call the next visitor"),
+    ("POST", "/api/counters/{counter_id}/next-visitor"): Policy(P.QUEUE_OPERATE, "counter",
+                                                                 "finish the visitor served here, call the next"),
     ("POST", "/api/counters/{counter_id}/pause"): Policy(P.QUEUE_OPERATE, "counter", "pause the counter"),
     ("POST", "/api/counters/{counter_id}/resume"): Policy(P.QUEUE_OPERATE, "counter", "resume the counter"),
     ("POST", "/api/counters/{counter_id}/close"): Policy(P.QUEUE_OPERATE, "counter", "close the counter"),
@@ -154,6 +156,7 @@ ROUTE_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/sim/printer/jobs/{job_id}.png"): Policy(SIM),
     ("GET", "/api/sim/printer/state"): Policy(SIM),
     ("POST", "/api/sim/printer/state"): Policy(SIM),
+    ("POST", "/api/sim/printer/speed"): Policy(SIM),
     ("GET", "/api/sim/card"): Policy(SIM),
     ("POST", "/api/sim/card"): Policy(SIM),
     ("POST", "/api/sim/scanner"): Policy(SIM),

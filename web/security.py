@@ -161,17 +161,20 @@ def _station(request: Request) -> Station:
     return request.app.state.station
 
 
-def _authenticate(request: Request) -> Principal | None:
-    station = _station(request)
-    auth = request.headers.get("authorization", "")
+def _authenticate(request: Request, cached_only: bool = False) -> Principal | bool | None:
+    """Who sends this request. `cached_only` (event loop, no database): False means "look it up"."""
+    station, auth = _station(request), request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
-        return station.auth.principal_from_token(auth[7:].strip())
+        token = auth[7:].strip()
+        return (station.auth.cached_principal(token, "token") or False) if cached_only else \
+            station.auth.principal_from_token(token)
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
-    principal = station.auth.principal_from_session(secret)
+    principal = station.auth.cached_principal(secret, "session") if cached_only else \
+        station.auth.principal_from_session(secret)
     if principal is None:
-        return None
+        return False if cached_only else None
     if request.method not in SAFE_METHODS and not _csrf_exempt(request):
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not secrets.compare_digest(sent.encode(), principal.csrf_token.encode()):
@@ -206,10 +209,10 @@ async def enforce(request: Request) -> None:
     """The app-wide check (see the module docstring). Installed on every route by `install`."""
     station = _station(request)
     request.state.csrf_refused = False
-    # No token and no session cookie (the kiosk, the display, a resident's phone): nobody to look up, so no
-    # worker thread either — the public pages must not queue behind the counters' work for this.
-    credentials = request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE)
-    principal = await run_in_threadpool(_authenticate, request) if credentials else None
+    # No worker thread when nobody is to be looked up (public pages must not queue behind the counters)
+    # or the login is cached (a thread hop per request was a visible share of CPU, issue 19).
+    found = _authenticate(request, cached_only=True)
+    principal = await run_in_threadpool(_authenticate, request) if found is False else found
     request.state.user = principal
     request.state.csrf = principal.csrf_token if principal and principal.via == "session" else ""
     # The views blank their personal fields for a reader without PERSONAL_DATA (station/services/privacy.py).

@@ -15,8 +15,11 @@ lookups the web layer's scope checks make share one hasher, one lookup cache and
   counter makes several requests a second, and each lookup was a pool checkout, a ping and three round
   trips). Logout, a password change and a token revocation made by this daemon drop the cache at once;
   the same change made elsewhere (another daemon, `station token revoke`) takes effect here within those
-  seconds. Expiry is checked on every request. On SQLite (one PC, where the lookup is a local file read
-  and the commands beside the daemon expect their change to count at once) nothing is cached.
+  seconds. Expiry is checked on every request. On SQLite (one PC) the same cache is kept, and also checked
+  against a marker file beside the database (`station.db-logins`) that every login-ending change rewrites —
+  in the daemon or in a command beside it (`station token revoke`, `station user passwd`): one stat per
+  request instead of a pool checkout and an ORM query (that lookup was an eighth of the daemon's CPU per
+  request, issue 19), and such a command still counts at the next request.
 - Audit: login, logout, failed and refused logins, user and token creation, with the same `Actor`
   as every other change. Never a password, a token or a typed-in name that matches no user (it may be
   a password typed into the wrong field).
@@ -30,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
 import time
 from datetime import date, datetime, timedelta
 
@@ -45,6 +47,7 @@ from station.domain import roles
 from station.domain.timezone import TOKYO
 from station.events import EventBus
 from station.services.audit import Actor
+from station.services.auth_cache import LoginCache, marker_beside
 from station.services.auth_views import (
     AuditView,
     Forbidden,
@@ -109,40 +112,37 @@ class AuthService:
         self.hasher = hasher or PasswordHasher()
         self.uow = uow or UnitOfWork(sessions, EventBus())  # no events of its own
         self._dummy_hash: str | None = None
-        self._cache: dict[str, tuple[float, Principal]] = {}
-        self._cache_lock = threading.Lock()
-        self._cache_on = auth_repo.is_pg(sessions.kw.get("bind"))
+        bind = sessions.kw.get("bind")
+        self._logins: LoginCache[Principal] = LoginCache(
+            enabled=auth_repo.is_pg(bind), marker=marker_beside(bind), ttl=AUTH_CACHE_SECONDS,
+            max_entries=AUTH_CACHE_MAX, monotonic=lambda: _monotonic())
         # Demo users log in only in simulator mode (set by `ensure_demo_users`, which only it calls).
         self.demo_allowed = False
         self._demo_hashes: dict[tuple[str, str], bool] = {}
 
-    # --- the lookup cache ------------------------------------------------------------------------
+    # --- the lookup cache (station.services.auth_cache) ------------------------------------------
     def _cached(self, key: str) -> Principal | None:
-        if not self._cache_on:
-            return None
-        with self._cache_lock:
-            hit = self._cache.get(key)
-        if hit is None or _monotonic() - hit[0] > AUTH_CACHE_SECONDS:
-            return None
-        p = hit[1]
-        if p.expires_at is not None and p.expires_at <= self.clock.now():
+        p = self._logins.get(key)
+        if p is None or (p.expires_at is not None and p.expires_at <= self.clock.now()):
             return None
         return p
 
     def _remember(self, key: str, principal: Principal) -> None:
-        if not self._cache_on:
-            return
-        with self._cache_lock:
-            if len(self._cache) >= AUTH_CACHE_MAX:
-                self._cache.clear()
-            self._cache[key] = (_monotonic(), principal)
+        self._logins.put(key, principal)
+
+    def cached_principal(self, secret: str, via: str) -> Principal | None:
+        """The principal of a token (`via="token"`) or session secret if this daemon looked it up a moment
+        ago and nothing ended a login since; None means "ask": the web layer then makes the real lookup
+        in a worker thread (a hit costs no thread hop)."""
+        if not self._logins.enabled or not secret or (via == "token" and not secret.startswith(TOKEN_PREFIX)):
+            return None
+        return self._cached(("t:" if via == "token" else "s:") + _sha256(secret))
 
     def forget_logins(self) -> None:
         """Drop every cached token and session lookup: the next request of each asks the database again.
         Called after every change that can end a login (logout, password, token revocation); call it too
-        after deactivating a user."""
-        with self._cache_lock:
-            self._cache.clear()
+        after deactivating a user. On SQLite this reaches the daemon beside a command too (marker file)."""
+        self._logins.forget()
 
     # --- validation ------------------------------------------------------------------------------
     def _check_name(self, name: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.clock import Clock
@@ -31,12 +32,12 @@ from station.messages import text
 from station.services import audit
 from station.services.audit import Actor
 from station.services.errors import Conflict, Invalid, NotFound
-from station.services.queue_views import CategoryStatus, CounterView, TicketView, VisitorStatus
+from station.services.queue_views import CategoryStatus, CounterView, NextVisitor, TicketView, VisitorStatus
 from station.store import queue_repo as repo
 from station.store.queue_repo import aware as _aware
-from station.store.uow import UnitOfWork
+from station.store.uow import Change, UnitOfWork
 
-__all__ = ["CategoryStatus", "CounterView", "QueueService", "TicketView", "VisitorStatus"]
+__all__ = ["CategoryStatus", "CounterView", "NextVisitor", "QueueService", "TicketView", "VisitorStatus"]
 
 
 class QueueService:
@@ -49,6 +50,7 @@ class QueueService:
         bus: EventBus,
         on_issued: Callable[[TicketView], None] | None = None,
         reads: sessionmaker[Session] | None = None,
+        owe_print: Callable[[Connection, int, datetime], None] | None = None,
     ) -> None:
         self.settings = settings
         self.calendar = calendar
@@ -58,8 +60,10 @@ class QueueService:
         self.clock = clock
         self.bus = bus
         self.uow = UnitOfWork(sessions, bus)
-        # Called after commit with each new ticket (the print spooler hooks in here).
+        # Called after commit with each new ticket (the print spooler hooks in here); `owe_print` inside the
+        # ticket's transaction, so a ticket and the spooler's job for it commit together (issue 19).
         self.on_issued = on_issued
+        self.owe_print = owe_print
         self._estimate_cache: tuple[date, datetime, dict[str, list[float]], dict[int, q.CounterState]] | None = None
         # Reservations (issue 15): (session, day, counter, categories, now) → the tickets call_next should call
         # from first, oldest first (checked-in bookings, or walk-ins when the fairness rule says so), or None
@@ -121,6 +125,8 @@ class QueueService:
             )
             # Through the connection, not ch.audit's ORM add: the hot path skips the ORM's flush.
             audit.record(conn, now, actor or Actor(source), "ticket.issue", number, ticket_id=ticket_id)
+            if self.owe_print:
+                self.owe_print(conn, ticket_id, now)
             # Built from what this transaction already knows: the press → print path stays short.
             view = TicketView(
                 id=ticket_id, number=number, spoken=q.spoken_number(cat.prefix, seq), category=cat.code,
@@ -167,24 +173,29 @@ class QueueService:
         day = business_date(now)
         with self.uow.change() as ch:
             s = ch.session
-            called = q.next_state(q.TicketState.WAITING, q.Action.CALL).value
-            row = None
-            if self.priority_picker is not None:  # reservations (issue 15): a booked visitor may go first
-                pinned = self.priority_picker(s, day, counter_id, list(categories), now)
-                if pinned:
-                    row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
-                                         called=called, among=pinned)
-            if row is None:
-                row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
-                                     called=called)
+            row = self._pick_and_call(s, day, counter_id, categories, now)
             if row is None:
                 self._why_not_called(s, counter_id, day)
                 return None
-            ch.audit(now, actor or Actor.system(), "ticket.call", row.number, f"counter={counter_id}",
-                     ticket_id=row.id)
+            audit.record(s.connection(), now, actor or Actor.system(), "ticket.call", row.number,
+                         f"counter={counter_id}", ticket_id=row.id)  # Core: no ORM flush on the hot path
             view = self._views(s, [row], now, prints={row.id: (row.print_printed, row.print_error)})[0]
             ch.publish(self._called_event(view, counter_id, recall=False))
         return view
+
+    def _pick_and_call(self, s: Session, day: date, counter_id: int, categories: Sequence[str],
+                       now: datetime) -> Any:
+        """The one statement that picks and calls (a booked visitor first when the reservations hook
+        pins some), or None when nobody is called."""
+        called = q.next_state(q.TicketState.WAITING, q.Action.CALL).value
+        if self.priority_picker is not None:  # reservations (issue 15): a booked visitor may go first
+            pinned = self.priority_picker(s, day, counter_id, list(categories), now)
+            if pinned:
+                row = repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now,
+                                     called=called, among=pinned)
+                if row is not None:
+                    return row
+        return repo.call_next(s, day=day, counter_id=counter_id, categories=categories, now=now, called=called)
 
     def _why_not_called(self, s: Session, counter_id: int, day: date) -> None:
         """call_next picked nobody: say why if it is the counter (paused, closed, still busy)."""
@@ -218,51 +229,95 @@ class QueueService:
             if to_counter is not None:
                 self.counter_categories(to_counter)
         with self.uow.change() as ch:
-            s = ch.session
-            t, prints = self._locked(s, ticket_id)
-            try:
-                new_state = q.next_state(
-                    q.TicketState(t.state), action, recall_count=t.recall_count,
-                    recalls_before_no_show=self.settings.queue.recalls_before_no_show,
-                )
-            except q.QueueRuleError as e:
-                raise Conflict(e.msg, state=t.state) from e
-            acting_counter = counter_id or t.counter_id
-            t.state = new_state
-            if action is q.Action.RECALL:
-                t.recall_count += 1
-                t.called_at = now
-            elif action is q.Action.START:
-                t.started_at = now
-            elif action in (q.Action.FINISH, q.Action.NO_SHOW, q.Action.CANCEL):
-                t.finished_at = now
-            elif action is q.Action.TRANSFER:
-                if to_category is not None and to_category != t.category:
-                    t.original_category = t.original_category or t.category
-                    t.category = to_category
-                t.target_counter_id = to_counter
-                t.transfer_count += 1
-                t.counter_id = None
-                t.called_at = t.started_at = None
-                t.recall_count = 0
-            elif action is q.Action.REQUEUE:
-                t.counter_id = None
-                t.called_at = None
-                t.recall_count = 0
-            detail = f"counter={acting_counter}"
-            if action is q.Action.TRANSFER:
-                detail += f" to_category={to_category} to_counter={to_counter}"
-            ch.audit(now, actor or Actor.system(), f"ticket.{action.value}", t.number, detail, ticket_id=t.id)
-            view = self._views(s, [t], now, prints=prints)[0]
-            if action is q.Action.RECALL and acting_counter is not None:
-                ch.publish(self._called_event(view, acting_counter, recall=True))
-            ch.publish(TicketStateChanged(
-                at=now, ticket_id=view.id, number=view.number, category=view.category, state=view.state,
-                counter_id=acting_counter, action=action.value,
-            ))
+            t, prints = self._locked(ch.session, ticket_id)
+            view = self._act_in(ch, t, prints, action, now, actor, counter_id=counter_id, to_category=to_category,
+                                to_counter=to_counter)
         if action is q.Action.FINISH and t.started_at is not None:
             self._add_service_time(view.business_date, view.category, _aware(t.started_at), now)
         return view
+
+    def _act_in(self, ch: Change, t: Any, prints: repo.Prints, action: q.Action, now: datetime,
+                actor: Actor | None, *, counter_id: int | None = None, to_category: str | None = None,
+                to_counter: int | None = None) -> TicketView:
+        """One clerk action on a locked ticket inside the caller's change: the rule, the row, audit, events."""
+        try:
+            new_state = q.next_state(
+                q.TicketState(t.state), action, recall_count=t.recall_count,
+                recalls_before_no_show=self.settings.queue.recalls_before_no_show,
+            )
+        except q.QueueRuleError as e:
+            raise Conflict(e.msg, state=t.state) from e
+        acting_counter = counter_id or t.counter_id
+        t.state = new_state
+        if action is q.Action.RECALL:
+            t.recall_count += 1
+            t.called_at = now
+        elif action is q.Action.START:
+            t.started_at = now
+        elif action in (q.Action.FINISH, q.Action.NO_SHOW, q.Action.CANCEL):
+            t.finished_at = now
+        elif action is q.Action.TRANSFER:
+            if to_category is not None and to_category != t.category:
+                t.original_category = t.original_category or t.category
+                t.category = to_category
+            t.target_counter_id = to_counter
+            t.transfer_count += 1
+            t.counter_id = None
+            t.called_at = t.started_at = None
+            t.recall_count = 0
+        elif action is q.Action.REQUEUE:
+            t.counter_id = None
+            t.called_at = None
+            t.recall_count = 0
+        detail = f"counter={acting_counter}"
+        if action is q.Action.TRANSFER:
+            detail += f" to_category={to_category} to_counter={to_counter}"
+        repo.save(ch.session, t)
+        audit.record(ch.session.connection(), now, actor or Actor.system(), f"ticket.{action.value}", t.number,
+                     detail, ticket_id=t.id)
+        view = self._views(ch.session, [t], now, prints=prints)[0]
+        if action is q.Action.RECALL and acting_counter is not None:
+            ch.publish(self._called_event(view, acting_counter, recall=True))
+        ch.publish(TicketStateChanged(
+            at=now, ticket_id=view.id, number=view.number, category=view.category, state=view.state,
+            counter_id=acting_counter, action=action.value,
+        ))
+        return view
+
+    def next_visitor(self, counter_id: int, actor: Actor | None = None) -> NextVisitor:
+        """The clerk's N key: finish the visitor served at this counter and call the next, in one transaction.
+
+        One request instead of finish + call-next (a visitor costs two requests with start, not three).
+        A visitor only called, not yet started, is not finished by surprise: 409 as call-next answers
+        (start or mark them first). Nobody waiting, or the counter paused or closed: the finish still
+        counts and `called` is None; with nothing to finish either, the same refusals as call-next."""
+        categories = self.counter_categories(counter_id)
+        now = self.clock.now()
+        day = business_date(now)
+        finished: TicketView | None = None
+        started_at: datetime | None = None
+        with self.uow.change() as ch:
+            s = ch.session
+            active = repo.active_at(s, day, counter_id)
+            if active is not None:
+                t, prints = self._locked(s, active.id)
+                if t.state != q.TicketState.SERVING:
+                    raise Conflict("queue.finish_first", params={"number": t.number}, ticket_id=t.id)
+                finished = self._act_in(ch, t, prints, q.Action.FINISH, now, actor, counter_id=counter_id)
+                started_at = _aware(t.started_at) if t.started_at else None
+            row = self._pick_and_call(s, day, counter_id, categories, now)
+            called: TicketView | None = None
+            if row is None:
+                if finished is None:
+                    self._why_not_called(s, counter_id, day)
+            else:
+                audit.record(s.connection(), now, actor or Actor.system(), "ticket.call", row.number,
+                             f"counter={counter_id}", ticket_id=row.id)
+                called = self._views(s, [row], now, prints={row.id: (row.print_printed, row.print_error)})[0]
+                ch.publish(self._called_event(called, counter_id, recall=False))
+        if finished is not None and started_at is not None:
+            self._add_service_time(finished.business_date, finished.category, started_at, now)
+        return NextVisitor(finished=finished, called=called)
 
     # --- the visitor's case drives the ticket (issue 12) ---------------------------------------------
     def begin_service(self, ticket_id: int, counter_id: int | None, actor: Actor | None = None) -> TicketView | None:
@@ -321,6 +376,7 @@ class QueueService:
                 raise Conflict("queue.counter_busy", params={"counter_id": counter_id, "busy": busy.number})
             previous = t.counter_id
             t.counter_id = counter_id
+            repo.save(s, t)
             ch.audit(now, actor or Actor.system(), "ticket.take-over", t.number, f"from={previous} to={counter_id}",
                      ticket_id=t.id)
             view = self._views(s, [t], now, prints=prints)[0]

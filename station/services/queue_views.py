@@ -104,3 +104,10 @@ class VisitorStatus(BaseModel):
     counter_name_en: str | None
     recall_count: int
     now: str = Field(description="the station's time (ISO 8601), for the page's 'as of'")
+
+
+class NextVisitor(BaseModel):
+    """The answer of the clerk's "next visitor": whom this counter finished, and whom it calls now."""
+
+    finished: TicketView | None = Field(description="the visitor finished by this action (null: none was served)")
+    called: TicketView | None = Field(description="the visitor called now (null: nobody is waiting)")

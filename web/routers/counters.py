@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from station.domain.queue import CounterState
-from station.services.queue_views import CategoryStatus, CounterView, TicketView
+from station.services.queue_views import CategoryStatus, CounterView, NextVisitor, TicketView
 from web.deps import ActorDep, CounterNo, StationDep
 from web.routers.tickets import ERRORS
 
@@ -37,6 +37,13 @@ def call_next(counter_id: CounterNo, station: StationDep, actor: ActorDep) -> Ti
     if view is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return view
+
+
+@router.post("/counters/{counter_id}/next-visitor", response_model=NextVisitor, responses=ERRORS)
+def next_visitor(counter_id: CounterNo, station: StationDep, actor: ActorDep) -> NextVisitor:
+    """The clerk's N key: finish the visitor being served here and call the next, in one request (the same
+    as finish + call-next). 409 when the visitor here was called but not started (start or mark them)."""
+    return station.queue.next_visitor(counter_id, actor)
 
 
 def _set_state(state: CounterState) -> None:

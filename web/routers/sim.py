@@ -23,6 +23,10 @@ class PrinterStateIn(BaseModel):
     state: Literal["online", "offline", "paper_out", "cover_open", "near_end"]
 
 
+class PrinterSpeedIn(BaseModel):
+    jobs_per_second: float | None = Field(None, gt=0, le=1000, description="null: as fast as the data comes")
+
+
 class CardIn(BaseModel):
     action: Literal["insert", "remove"]
     profile: str | None = None
@@ -74,10 +78,10 @@ def printer_jobs(station: StationDep, limit: int = Query(50, ge=1, le=500)) -> l
 @router.get("/printer/jobs/{job_id}.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
 def printer_job_png(job_id: DbId, station: StationDep) -> Response:
-    rig = _rig(station)
-    for j in rig.printer.jobs:
-        if j.id == job_id:
-            return Response(j.png, media_type="image/png")
+    """The slip drawn on request (the simulator keeps text and events, not pictures)."""
+    png = _rig(station).printer.png(job_id)
+    if png is not None:
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
     raise NotFound("印刷記録がありません", f"no printed job {job_id}")
 
 
@@ -94,6 +98,15 @@ def set_printer_state(body: PrinterStateIn, station: StationDep) -> dict[str, st
     if station.printer is not None:
         station.printer.read_status()  # the panel's light follows at once, not at the next poll
     return {"state": rig.printer.state}
+
+
+@router.post("/printer/speed")
+def set_printer_speed(body: PrinterSpeedIn, station: StationDep) -> dict[str, float | None]:
+    """Print at a real printer's pace (about 5 slips a second), e.g. to see a backlog build and a shutdown
+    record it; null for full speed."""
+    rig = _rig(station)
+    rig.printer.set_speed(body.jobs_per_second)
+    return {"jobs_per_second": rig.printer.jobs_per_second}
 
 
 @router.get("/card")
