@@ -47,9 +47,12 @@ def issue_at_counter(daemon: Daemon, user: Any, notice_no: str, counter: int = 1
     sim(daemon, "scanner", {"text": notice_no.replace("-", "")})
     expect(clerk.locator("#c-slot")).to_contain_text("BOX-")
     next_step(clerk, "documents")
-    clerk.locator("body").press("a")
-    expect(clerk.locator("#waiting-staff")).to_be_visible()
-    clerk.locator("body").press("Enter")
+    clerk.locator("body").press("a")  # A fills the checklist visibly (issue 12) …
+    clerk.locator("body").press("Enter")  # … and the clerk confirms it
+    next_step(clerk, "staff_check")
+    clerk.locator("body").press("Enter")  # 住基カード: none
+    staff.goto(daemon.url + "/staff")
+    expect(staff.locator("body[data-ready]")).to_have_count(1)
     staff.locator(f'#checks tr[data-case="{clerk.url.rsplit("/", 1)[1]}"] [data-act="check"]').click()
     next_step(clerk, "card_tap")
     sim(daemon, "card", {"action": "insert", "profile": "valid"})

@@ -150,7 +150,7 @@ def check_page(page: Page, where: str, buttons: bool = True, words: bool = True)
 
 # --- the office: cards on the shelf, a counter free ----------------------------------------------------------
 def rec(i: int, **kw: Any) -> Any:
-    base = dataclasses.replace(fake_record(i, prefix=PREFIX, mfg_base=280_100_000_000, lot="L-VISIT"),
+    base = dataclasses.replace(fake_record(i, prefix=PREFIX, mfg_base=290_100_000_000, lot="L-VISIT"),
                                birth_date=dt.date(1980, 5, 5), is_renewal=False, has_juki_card=False)
     return dataclasses.replace(base, **kw)
 
