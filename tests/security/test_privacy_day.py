@@ -17,7 +17,7 @@ from pathlib import Path
 from station.app import Station
 from station.clock import ManualClock
 from tests.conftest import make_settings
-from tests.support.backoffice_day import CALLERS, CLERK, DAY, NOTES, SECRET, run_day
+from tests.support.backoffice_day import CALLERS, CLERK, DAY, NOTES, SECRET, STAFF, run_day
 
 
 def _files(root: Path) -> list[Path]:
@@ -35,6 +35,8 @@ def test_a_full_day_leaves_no_personal_string_in_any_file(tmp_path: Path, clock:
     st.start()
     try:
         day = run_day(st)
+        check = st.end_of_day.checklist(DAY)  # city staff receive the collected papers first (issue 14)
+        st.followup.receive(DAY, {c["kind"]: c["count"] for c in check["counts"]}, "", STAFF)
         st.end_of_day.close_day(DAY, CLERK)
         running = {p: p.read_bytes() for p in _files(settings.data_dir)}  # the daemon goes on after the close
     finally:
