@@ -26,7 +26,11 @@ def open_case_page(counter_id: CounterNo, request: Request, station: StationDep)
     keep = f"?lang={lang}" if lang in ("ja", "en") else ""
     ticket = station.queue.current_ticket(counter_id)
     procedure = (request.query_params.get("procedure") or "")[:32] or None
-    if ticket is None and procedure is None:
+    if ticket is not None:  # the called visitor's own open case, never another one's
+        case_id = station.cases.open_case_of_ticket(ticket.id, procedure)
+        if case_id is not None:
+            return RedirectResponse(f"/counter/{counter_id}/case/{case_id}{keep}", status_code=303)
+    elif procedure is None:
         view = station.cases.active_for_counter(counter_id)
         if view is not None:
             return RedirectResponse(f"/counter/{counter_id}/case/{view.id}{keep}", status_code=303)

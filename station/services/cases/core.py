@@ -277,6 +277,14 @@ class CaseCore:
             view = self._view_in(s, self._load(s, case_id))
         return self._enrich(view)
 
+    def open_case_of_ticket(self, ticket_id: int, procedure: str | None = None) -> int | None:
+        """The id of the ticket's open case that `open` would reuse (read only: the case page's GET)."""
+        with self.sessions() as s:
+            existing = repo.open_case_of_ticket(s, ticket_id)
+        if existing is not None and (procedure is None or existing[1] == procedure):
+            return existing[0]
+        return None
+
     def active_for_counter(self, counter_id: int) -> CaseView | None:
         with self.sessions() as s:
             c = repo.active_for_counter(s, counter_id)
