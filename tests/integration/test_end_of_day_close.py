@@ -18,6 +18,7 @@ from web.app import create_app
 
 CLERK = Actor("clerk1")
 SUPERVISOR = Actor("supervisor")
+STAFF = Actor("city1")
 TODAY = dt.date(2026, 12, 1)
 
 
@@ -42,6 +43,8 @@ def test_open_cases_are_listed_and_linked(station: Station, client: TestClient) 
 def test_closing_the_day_closes_the_dispenser_and_says_when_in_tokyo(station: Station, client: TestClient) -> None:
     station.queue.issue("A")
     station.clock.set(dt.datetime(2026, 12, 1, 16, 20, tzinfo=TOKYO))  # 07:20 UTC, before the cut-off
+    check = station.end_of_day.checklist(TODAY)  # city staff receive the collected papers first (issue 14)
+    station.followup.receive(TODAY, {c["kind"]: c["count"] for c in check["counts"]}, "", STAFF)
     station.end_of_day.close_day(TODAY, SUPERVISOR)
     with pytest.raises(Conflict) as e:
         station.queue.issue("A")
