@@ -3,6 +3,7 @@ station.services.manual; who may call what is web/security.py's ROUTE_POLICY (MA
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
@@ -42,7 +43,7 @@ class ArticleIn(BaseModel):
     keywords: list[str] = []
     sources: list[str] = []
     seed_rules: list[str] = []
-    reviewed_on: str | None = Field(None, description="YYYY-MM-DD")
+    reviewed_on: date | None = Field(None, description="YYYY-MM-DD")
     note: str = Field("", max_length=200)
 
 
@@ -116,12 +117,10 @@ def get_article(slug: str, station: StationDep) -> ArticleView:
 @router.put("/api/manual/articles/{slug}", response_model=ArticleView, responses=ERRORS)
 def put_article(slug: str, body: ArticleIn, station: StationDep, actor: ActorDep) -> ArticleView:
     """City staff write an article directly: published at once as a new version."""
-    from datetime import date
-
     doc = rules.ArticleDoc(slug=slug, title=body.title, body=body.body, categories=tuple(body.categories),
                            procedures=tuple(body.procedures), steps=tuple(body.steps), keywords=tuple(body.keywords),
                            sources=tuple(body.sources), seed_rules=tuple(body.seed_rules),
-                           reviewed_on=date.fromisoformat(body.reviewed_on) if body.reviewed_on else None)
+                           reviewed_on=body.reviewed_on)
     return station.manual.put(doc, actor, note=body.note)
 
 
