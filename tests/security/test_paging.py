@@ -26,6 +26,12 @@ BOUNDED_BY_THE_OFFICE = {
     "/api/handovers": "open handovers (waiting or taken) by default; closed ones are purged daily",
     "/api/sim/printer/jobs": "the simulator's last jobs (limit ≤ 500)",
     "/api/audit": "one day, limit ≤ 1000",
+    "/api/followup/outcomes": "the configured outcome codes",
+    "/api/followup/urgent": "open (unacknowledged) urgent alerts: a handful at the counters right now",
+    "/api/followup/held": "waiting handovers held for the 業務管理者 (open ones only)",
+    "/api/reservations/categories": "the configured procedures that take bookings",
+    "/api/reservations/days": "the days of the booking window",
+    "/api/reservations/outbox": "the last 100 mails (the repository's limit)",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from station.services.followup_views import (
@@ -19,6 +19,7 @@ from station.services.followup_views import (
     UrgentView,
 )
 from web.deps import ActorDep, DbId, StationDep
+from web.paging import PageDep
 
 router = APIRouter(tags=["city staff"])
 API = "/api/followup"
@@ -68,8 +69,10 @@ def callback(handover_id: DbId, body: CallbackIn, station: StationDep, actor: Ac
 
 
 @router.get(API + "/callbacks", response_model=list[CallbackView])
-def callbacks(station: StationDep, open_only: bool = Query(False, alias="open")) -> list[CallbackView]:
-    return station.followup.callbacks(open_only)
+def callbacks(station: StationDep, page: PageDep, request: Request, response: Response,
+              open_only: bool = Query(False, alias="open")) -> list[CallbackView]:
+    """Call-backs in promised order (done ones pile up: the list pages)."""
+    return page.fetch(lambda o, n: station.followup.callbacks(open_only)[o:o + n], request, response)
 
 
 @router.post(API + "/callbacks/{callback_id}/done", response_model=CallbackView)
@@ -121,10 +124,10 @@ def preprint_printed(handover_id: DbId, station: StationDep, actor: ActorDep) ->
 
 
 @router.get(API + "/preprints", response_model=list[PreprintView])
-def preprints(station: StationDep, counter: int | None = Query(None, ge=1, le=999),
-              pending: bool = Query(True)) -> list[PreprintView]:
-    """Forms printed and not yet given (at one counter, or everywhere)."""
-    return station.followup.preprints(counter, pending)
+def preprints(station: StationDep, page: PageDep, request: Request, response: Response,
+              counter: int | None = Query(None, ge=1, le=999), pending: bool = Query(True)) -> list[PreprintView]:
+    """Forms printed and not yet given (at one counter, or everywhere); with pending=false all of them, paged."""
+    return page.fetch(lambda o, n: station.followup.preprints(counter, pending)[o:o + n], request, response)
 
 
 @router.post(API + "/preprints/{handover_id}/given", response_model=PreprintView)

@@ -4,7 +4,7 @@ station.services.manual; who may call what is web/security.py's ROUTE_POLICY (MA
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
@@ -24,12 +24,14 @@ from station.services.manual_views import (
     VersionView,
 )
 from web.deps import ActorDep, DbId, StationDep
+from web.paging import PageDep
 from web.schemas import ErrorOut
 
 router = APIRouter(tags=["manual"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 409: {"model": ErrorOut},
                                            422: {"model": ErrorOut}}
 Category = Query(None, ge=1, le=10, description="phone category 1..10 (①..⑩)")
+CategoryNo = Annotated[int, Field(ge=1, le=10, description="phone category 1..10 (①..⑩)")]
 
 
 class ArticleIn(BaseModel):
@@ -37,7 +39,7 @@ class ArticleIn(BaseModel):
 
     title: str = Field(max_length=rules.TITLE_MAX)
     body: str = Field(max_length=rules.BODY_MAX, description="Markdown")
-    categories: list[int] = []
+    categories: list[CategoryNo] = []
     procedures: list[str] = []
     steps: list[str] = []
     keywords: list[str] = []
@@ -54,7 +56,7 @@ class ProposalIn(BaseModel):
     title: str = Field("", max_length=rules.TITLE_MAX)
     body: str = Field(max_length=rules.BODY_MAX, description="the proposed text (Markdown)")
     question: str = Field(max_length=rules.QUESTION_MAX)
-    categories: list[int] = []
+    categories: list[CategoryNo] = []
     origin: str = Field("article", description="article | phone | case | search | counter")
     origin_ref: str = Field("", max_length=64, description="e.g. phone:4 (the category) or case:12")
 
@@ -65,7 +67,7 @@ class AcceptIn(BaseModel):
     title: str | None = Field(None, max_length=rules.TITLE_MAX)
     body: str | None = Field(None, max_length=rules.BODY_MAX)
     slug: str | None = Field(None, description="for a new article: its ID (default: from the title)")
-    categories: list[int] | None = None
+    categories: list[CategoryNo] | None = None
     procedures: list[str] | None = None
     steps: list[str] | None = None
     keywords: list[str] | None = None
@@ -83,10 +85,11 @@ class ReadOut(BaseModel):
 
 
 @router.get("/api/manual/articles", response_model=list[ArticleSummary])
-def list_articles(station: StationDep, category: int | None = Category, procedure: str | None = None,
+def list_articles(station: StationDep, page: PageDep, request: Request, response: Response,
+                  category: int | None = Category, procedure: str | None = None,
                   step: str | None = None) -> list[ArticleSummary]:
     """The published articles; with `category` (the phone key pressed) or `procedure`/`step` (a case) only theirs."""
-    return station.manual.articles(category, procedure, step)
+    return page.fetch(lambda o, n: station.manual.articles(category, procedure, step)[o:o + n], request, response)
 
 
 @router.get("/api/manual/search", response_model=SearchResult)
@@ -131,8 +134,9 @@ def count_read(slug: str, station: StationDep) -> ReadOut:
 
 
 @router.get("/api/manual/articles/{slug}/versions", response_model=list[VersionSummary], responses=ERRORS)
-def list_versions(slug: str, station: StationDep) -> list[VersionSummary]:
-    return station.manual.versions(slug)
+def list_versions(slug: str, station: StationDep, page: PageDep, request: Request,
+                  response: Response) -> list[VersionSummary]:
+    return page.fetch(lambda o, n: station.manual.versions(slug)[o:o + n], request, response)
 
 
 @router.get("/api/manual/articles/{slug}/versions/{version}", response_model=VersionView, responses=ERRORS)
@@ -141,8 +145,8 @@ def get_version(slug: str, version: DbId, station: StationDep) -> VersionView:
 
 
 @router.get("/api/manual/articles/{slug}/diff", response_model=DiffView, responses=ERRORS)
-def diff(slug: str, station: StationDep, from_version: int | None = Query(None, alias="from", ge=0),
-         to_version: int | None = Query(None, alias="to", ge=1)) -> DiffView:
+def diff(slug: str, station: StationDep, from_version: int | None = Query(None, alias="from", ge=0, le=2**31 - 1),
+         to_version: int | None = Query(None, alias="to", ge=1, le=2**31 - 1)) -> DiffView:
     """Line by line what changed (default: the published version against the one before)."""
     return station.manual.diff(slug, from_version, to_version)
 
@@ -157,8 +161,9 @@ def propose(body: ProposalIn, station: StationDep, actor: ActorDep) -> ProposalV
 
 
 @router.get("/api/manual/proposals", response_model=list[ProposalView])
-def list_proposals(station: StationDep, status_: str | None = Query(None, alias="status")) -> list[ProposalView]:
-    return station.manual.proposals(status_)
+def list_proposals(station: StationDep, page: PageDep, request: Request, response: Response,
+                   status_: str | None = Query(None, alias="status")) -> list[ProposalView]:
+    return page.fetch(lambda o, n: station.manual.proposals(status_)[o:o + n], request, response)
 
 
 @router.get("/api/manual/proposals/{proposal_id}", response_model=ProposalView, responses=ERRORS)

@@ -73,7 +73,7 @@ def period_page(request: Request, station: StationDep, kind: PeriodKind = KindQ,
 def staffing(station: StationDep, day: date | None = DateQ,
              counters: int | None = Query(None, ge=1, le=30, description="counters to simulate (default: configured)"),
              p90: float | None = Query(None, gt=0, le=240, description="target p90 wait: find the fewest counters"),
-             seed: int = Query(0, ge=0, le=2**31)) -> StaffingView:
+             seed: int = Query(0, ge=0, le=2**31 - 1)) -> StaffingView:
     """Replay a recorded day against other staffing: predicted waits per hour next to what happened."""
     return station.staffing.what_if(day or business_date(station.clock.now()), counters, p90, seed)
 
@@ -81,7 +81,7 @@ def staffing(station: StationDep, day: date | None = DateQ,
 @router.get("/reports/staffing", response_class=HTMLResponse, include_in_schema=False)
 def staffing_page(request: Request, station: StationDep, day: date | None = DateQ,
                   counters: int | None = Query(None, ge=1, le=30), p90: float | None = Query(None, gt=0, le=240),
-                  seed: int = Query(0, ge=0, le=2**31)) -> HTMLResponse:
+                  seed: int = Query(0, ge=0, le=2**31 - 1)) -> HTMLResponse:
     """The what-if screen: a day, a number of counters, a p90 target; the chart and the table per hour."""
     from web.routers.pages import render
 
