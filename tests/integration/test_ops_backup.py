@@ -32,7 +32,7 @@ from station.domain.calendar import TOKYO
 from station.ops.backup import BackupError, backup, read_manifest, restore
 from station.store.db import make_engine
 from tests.conftest import EXAMPLE_CONFIG, PG_ADMIN_URL, make_settings
-from tests.support.backoffice_day import CLERK, DAY, run_day
+from tests.support.backoffice_day import CLERK, DAY, STAFF, run_day
 
 NEXT_DAY = dt.datetime(2026, 12, 2, 10, 0, tzinfo=TOKYO)  # a Wednesday, open
 NOW = dt.datetime(2026, 12, 2, 1, 0, tzinfo=dt.UTC)  # the backups' names and manifest times
@@ -113,6 +113,8 @@ def test_backup_while_busy_restore_and_compare(tmp_path: Path, backend: Any) -> 
     st.start()
     try:
         day = run_day(st)
+        check = st.end_of_day.checklist(DAY)  # city staff receive the collected papers first (issue 14)
+        st.followup.receive(DAY, {c["kind"]: c["count"] for c in check["counts"]}, "", STAFF)
         st.end_of_day.close_day(DAY, CLERK)  # the handover purges the day's personal data (D-BO-6)
         assert not any(name in everything(src_url) for name in day.used_names)
         clock.set(NEXT_DAY)
