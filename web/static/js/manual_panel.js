@@ -14,6 +14,9 @@
 (() => {
   const root = document.getElementById("manual-panel");
   if (!root || typeof Station === "undefined") return;
+  // The seed citations 〔D-DOC-1〕 stay in the manual (/manual, the print) but not beside the clerk's work:
+  // no rule codes on the counter screens (issue 12).
+  const noRuleCodes = (html) => String(html).replace(/〔[^〕]*〕/g, "");
   if (!document.querySelector('link[href="/static/css/manual.css"]')) {  // the page needs no edit for it
     document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href: "/static/css/manual.css" }));
   }
@@ -53,7 +56,7 @@
       a.innerHTML = x.title_html || "";  // escaped by the station; matches in <mark>
       if (!x.title_html) a.textContent = x.title;
       const li = h("li", { class: x.in_context ? "in-context" : null }, a);
-      if (x.snippet_html) { const p = h("p", { class: "hit-snippet" }); p.innerHTML = x.snippet_html; li.append(p); }
+      if (x.snippet_html) { const p = h("p", { class: "hit-snippet" }); p.innerHTML = noRuleCodes(x.snippet_html); li.append(p); }
       return li;
     }));
     status.textContent = items.length ? "" : empty;
@@ -85,7 +88,7 @@
     const { data: a } = await api("GET", "/api/manual/articles/" + encodeURIComponent(slug));
     article.hidden = false;
     const body = h("div", { class: "manual-body" });
-    body.innerHTML = a.html;  // Markdown rendered by the station without raw HTML
+    body.innerHTML = noRuleCodes(a.html);  // Markdown rendered by the station without raw HTML
     article.replaceChildren(h("h3", { id: "mp-title", tabindex: "-1" }, a.title),
       h("p", { class: "muted" }, w("version", { version: a.version })), body);
     article.dataset.slug = a.slug;
