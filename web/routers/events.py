@@ -21,7 +21,9 @@ router = APIRouter(prefix="/api", tags=["events"])
 # device lights, configuration reloads. Scans (notice numbers), card reads (expiry dates, verdicts), cases
 # and handovers go only to a logged-in stream (issue 13, Low 12).
 PUBLIC_EVENTS = frozenset({"ticket_issued", "ticket_called", "ticket_state_changed", "ticket_printed",
-                           "counter_state_changed", "device_status_changed", "config_changed"})
+                           "counter_state_changed", "device_status_changed", "config_changed",
+                           # the kiosk shows a booking's check-in at the scanner: outcome and number only (issue 15)
+                           "reservation_checked_in"})
 # The simulator page on this PC (open without login there) also follows the simulated card slot.
 SIMULATOR_EVENTS = PUBLIC_EVENTS | {"card_inserted", "card_removed"}
 
