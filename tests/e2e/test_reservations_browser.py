@@ -136,7 +136,8 @@ def test_public_page_updates_when_a_ticket_is_called(resv_daemon: Daemon, new_pa
     expect(page.locator('.c-cat[data-category="C"] .c-calling')).to_have_text(called["number"], timeout=15_000)
 
 
-@pytest.mark.skip(reason="after the merge of issues 13-15 the staff board at /reservations shows no row for the booked slot; under investigation (closing note, issue 15)")
+@pytest.mark.skip(reason="since the merge of issues 13-15 the staff board at /reservations shows no row "
+                         "for the booked slot; under investigation (closing note, issue 15)")
 def test_supervisor_closes_a_slot_and_its_resident_gets_a_mail(resv_daemon: Daemon, new_page: Any,
                                                                smtp: tuple[Inbox, int]) -> None:
     from tests.e2e.conftest import login
