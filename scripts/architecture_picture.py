@@ -54,7 +54,7 @@ def part_of(mod: str) -> str:
         return "routers" if sub == "routers" else "web"
     if mod == "station.app":
         return "root"
-    if sub.startswith("cli"):
+    if sub.startswith("cli") or mod.endswith(".cli"):  # station/cli*.py, and a package's own commands (ops/cli.py)
         return "cli"
     if mod in CONFIG_MODULES:
         return "config"
