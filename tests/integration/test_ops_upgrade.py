@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from station.app import Station
@@ -21,7 +21,8 @@ from station.domain.calendar import TOKYO
 from station.domain.queue import CounterState
 from station.ops import schema
 from station.store.db import make_engine, upgrade
-from tests.conftest import EXAMPLE_CONFIG, PG_ADMIN_URL, make_settings
+from tests.conftest import EXAMPLE_CONFIG, make_settings
+from tests.support.databases import fresh_pg_database
 
 runner = CliRunner()
 DAY = dt.date(2026, 12, 1)
@@ -41,16 +42,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old' / 'station.db'}"
         return
-    name = f"station_upgrade_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_pg_database("station_upgrade") as url:
+        yield url
 
 
 def first_release_day(url: str) -> None:
